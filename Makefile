@@ -1,0 +1,100 @@
+# imgaudit — audit container images for ML model serving.
+# `make help` lists the targets.
+
+CC      ?= cc
+PKGS     = libarchive libcjson libcrypto
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual -Wundef
+ALLCFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(MOREFLAGS) \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Iauditor
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lcjson -lcrypto) \
+           -lmagic -lpthread -lm
+
+BUILD   ?= build
+SRCS     = $(sort $(wildcard auditor/*.c))
+LIBSRCS  = $(filter-out auditor/main.c,$(SRCS))
+OBJS     = $(patsubst auditor/%.c,$(BUILD)/obj/%.o,$(SRCS))
+LIBOBJS  = $(patsubst auditor/%.c,$(BUILD)/obj/%.o,$(LIBSRCS))
+UNITSRCS = $(sort $(wildcard tests/unit/test_*.c))
+UNITBINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNITSRCS))
+
+# Debian packages the build, the tests and the demo need.
+DEPS = build-essential pkg-config python3 libarchive-dev libsqlite3-dev \
+       libmagic-dev libcjson-dev libcurl4-openssl-dev libssl-dev \
+       libcmocka-dev zstd gzip tar skopeo umoci docker-registry time
+
+.PHONY: all help deps check check-asan test-images unit demo bench clean
+
+## all: build ./imgaudit
+all: imgaudit
+
+help:
+	@grep -E '^## ' Makefile | sed 's/^## /  make /'
+
+## deps: apt-get install the Debian packages that are missing (needs root)
+deps:
+	@missing=""; for p in $(DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" \
+	    || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	else echo "deps: all $(words $(DEPS)) packages present"; fi
+
+imgaudit: $(OBJS)
+	$(CC) $(ALLCFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+$(BUILD)/obj/%.o: auditor/%.c auditor/*.h | $(BUILD)/obj
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+$(BUILD)/obj $(BUILD)/tests:
+	mkdir -p $@
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBOBJS) | $(BUILD)/tests
+	$(CC) $(ALLCFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS) -lcmocka
+
+## test-images: build the deterministic test images into build/test-images
+test-images: $(BUILD)/test-images/.stamp
+
+$(BUILD)/test-images/.stamp: test-images/build.py
+	rm -rf $(BUILD)/test-images
+	python3 test-images/build.py $(BUILD)/test-images
+	touch $@
+
+unit: $(UNITBINS)
+
+## check: install deps, build with -Werror, run unit and end-to-end tests
+check: deps
+	$(MAKE) MOREFLAGS="-Werror $(MOREFLAGS)" imgaudit unit test-images
+	tests/run.sh $(BUILD)
+
+## check-asan: the same tests under AddressSanitizer and UBSan
+check-asan: deps
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer \
+	  -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  MOREFLAGS="-Werror" imgaudit-asan
+	ASAN_OPTIONS=detect_leaks=1 IMGAUDIT=$(CURDIR)/build-asan/imgaudit \
+	  IMAGES=$(CURDIR)/$(BUILD)/test-images tests/run.sh build-asan
+
+imgaudit-asan: $(OBJS) $(UNITBINS)
+	$(CC) $(ALLCFLAGS) -o $(BUILD)/imgaudit $(OBJS) $(LDLIBS)
+	$(MAKE) BUILD=build test-images
+
+## demo: build the bundled sample image, audit it, write demo-report.json
+demo: deps imgaudit
+	rm -rf $(BUILD)/demo-images
+	python3 test-images/build.py $(BUILD)/demo-images --only demo
+	./imgaudit audit --quiet --format json -o demo-report.json \
+	  $(BUILD)/demo-images/demo/docker-archive.tar
+	./imgaudit audit $(BUILD)/demo-images/demo/docker-archive.tar
+
+## bench: time an audit of the large test image against gzip -dc and tar -tzf
+bench: imgaudit
+	tests/bench.sh $(BUILD)
+
+## clean: remove everything the build made
+clean:
+	rm -rf build build-asan imgaudit demo-report.json

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * audit.c: run the stages of DESIGN.md's data flow for one image.
+ *
+ * Layers are independent until the merge, so a pool of threads reads them
+ * (one layer per worker at a time, each with its own libarchive readers)
+ * while the calling thread reports progress.  The merge then applies the
+ * results in layer order, so nothing downstream can tell how many workers
+ * there were.  After a failure, workers still finish the layers below it,
+ * so that the error reported is always the lowest-numbered one.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+
+struct pool {
+	const struct audit_options *opt;
+	struct audit *a;
+	size_t next;			/* next layer to take */
+	size_t done;			/* layers finished */
+	size_t first_failed;		/* lowest failed layer, or n_layers */
+	int64_t bytes_read;		/* blob bytes, for the progress bar */
+	enum ia_status *status;		/* per layer */
+	struct ia_error *errors;	/* per layer */
+	char (*names)[128];		/* per layer, for messages */
+	pthread_mutex_t lock;
+};
+
+static void
+read_one(struct pool *p, size_t i)
+{
+	const struct image *img = p->a->img;
+	const struct image_layer *il = &img->layers[i];
+	struct layer_spec spec;
+	struct blob_stream bs = { 0 };
+	int64_t size;
+	enum ia_status st;
+
+	snprintf(p->names[i], sizeof(p->names[i]), "%s: layer %zu (%.19s)",
+	    img->ref, i, il->digest ? il->digest : il->blob);
+	memset(&spec, 0, sizeof(spec));
+	spec.name = p->names[i];
+	spec.digest = il->digest;
+	spec.diff_id = il->diff_id;
+	spec.size = il->size;
+	spec.compression = il->compression;
+	spec.max_ratio = p->opt->max_ratio;
+	spec.ratio_floor = p->opt->ratio_floor;
+	spec.progress = &p->bytes_read;
+
+	st = source_open_layer(p->a->src, i, &bs, &size, &p->errors[i]);
+	if (st == IA_OK && il->size >= 0 && size < il->size) {
+		st = ia_seterr(&p->errors[i], IA_EINPUT, "%s: blob is truncated: "
+		    "%lld of %lld bytes", spec.name, (long long)size,
+		    (long long)il->size);
+	}
+	if (st == IA_OK)
+		st = layer_read(&bs, &spec, &p->a->layers[i], &p->errors[i]);
+	source_close_layer(p->a->src, &bs);
+	p->status[i] = st;
+}
+
+static void *
+worker(void *arg)
+{
+	struct pool *p = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&p->lock);
+		i = p->next++;
+		/* Past a failure only lower layers matter (see above). */
+		if (i >= p->a->n_layers || i > p->first_failed) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		pthread_mutex_unlock(&p->lock);
+
+		read_one(p, i);
+
+		pthread_mutex_lock(&p->lock);
+		p->done++;
+		if (p->status[i] != IA_OK && i < p->first_failed)
+			p->first_failed = i;
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+static int
+default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (int)(n > 64 ? 64 : n) : 1;
+}
+
+static enum ia_status
+read_layers(const struct audit_options *opt, struct audit *a,
+    struct ia_error *err)
+{
+	struct pool p;
+	pthread_t tids[64];
+	int jobs = opt->jobs > 0 ? opt->jobs : default_jobs(), started = 0, k;
+	int64_t total = 0;
+	enum ia_status st = IA_OK;
+	size_t i, n = a->n_layers;
+
+	memset(&p, 0, sizeof(p));
+	p.opt = opt;
+	p.a = a;
+	p.first_failed = n;
+	p.status = xcalloc(n, sizeof(*p.status));
+	p.errors = xcalloc(n, sizeof(*p.errors));
+	p.names = xcalloc(n, sizeof(*p.names));
+	pthread_mutex_init(&p.lock, NULL);
+	for (i = 0; i < n; i++)
+		total += a->img->layers[i].size > 0 ? a->img->layers[i].size : 0;
+	if (jobs > 64)
+		jobs = 64;
+	if ((size_t)jobs > n)
+		jobs = (int)n;
+	for (k = 0; k < jobs; k++) {
+		if (pthread_create(&tids[k], NULL, worker, &p) != 0)
+			break;
+		started++;
+	}
+	if (started == 0 && n > 0)
+		worker(&p);	/* no threads to be had: work here */
+	while (opt->progress != NULL && started > 0) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		size_t done;
+
+		pthread_mutex_lock(&p.lock);
+		done = p.done;
+		pthread_mutex_unlock(&p.lock);
+		opt->progress(opt->progress_ctx, done, n,
+		    __atomic_load_n(&p.bytes_read, __ATOMIC_RELAXED), total);
+		if (done >= n || p.first_failed < n)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	for (k = 0; k < started; k++)
+		pthread_join(tids[k], NULL);
+	if (opt->progress != NULL && started > 0)
+		opt->progress(opt->progress_ctx, p.done, n, p.bytes_read, total);
+	if (p.first_failed < n) {
+		*err = p.errors[p.first_failed];
+		st = err->code;
+	}
+	pthread_mutex_destroy(&p.lock);
+	free(p.status);
+	free(p.errors);
+	free(p.names);
+	return st;
+}
+
+enum ia_status
+audit_run(const struct audit_options *opt, struct audit **out,
+    struct ia_error *err)
+{
+	struct audit *a;
+	struct findings tree_findings = { 0 };
+	enum ia_status st;
+	size_t i;
+
+	*out = NULL;
+	a = xcalloc(1, sizeof(*a));
+	st = source_open(opt->ref, &opt->source, &a->src, err);
+	if (st != IA_OK)
+		goto fail;
+	a->img = source_image(a->src);
+	a->n_layers = a->img->n_layers;
+	a->layers = xcalloc(a->n_layers ? a->n_layers : 1, sizeof(*a->layers));
+	st = read_layers(opt, a, err);
+	if (st != IA_OK)
+		goto fail;
+
+	for (i = 0; i < a->img->findings.n; i++)
+		findings_add(&a->findings, a->img->findings.v[i].kind,
+		    a->img->findings.v[i].title, "%s",
+		    a->img->findings.v[i].detail);
+	a->tree = tree_new();
+	for (i = 0; i < a->n_layers; i++) {
+		findings_move(&a->findings, &a->layers[i]->findings);
+		tree_apply(a->tree, a->layers[i], (int)i, &tree_findings);
+	}
+	tree_finish(a->tree, &a->totals, &tree_findings);
+	findings_move(&a->findings, &tree_findings);
+	if (dive_compute(a->layers, a->n_layers, &a->dive) != 0) {
+		st = ia_seterr(err, IA_EINTERNAL, "%s: out of memory computing "
+		    "dive's figures", opt->ref);
+		goto fail;
+	}
+	*out = a;
+	return IA_OK;
+fail:
+	audit_free(a);
+	return st;
+}
+
+void
+audit_free(struct audit *a)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	/* The tree borrows the layers' strings: it goes first. */
+	tree_free(a->tree);
+	for (i = 0; i < a->n_layers && a->layers != NULL; i++)
+		layer_result_free(a->layers[i]);
+	free(a->layers);
+	findings_free(&a->findings);
+	source_free(a->src);
+	free(a);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * audit.h: the pipeline.  Opens the source, reads every layer once on a
+ * small thread pool, merges them in layer order, and keeps what the report
+ * needs.
+ *
+ *	struct audit *a;
+ *	st = audit_run(&opts, &a, &err);
+ *	cJSON *report = report_build(a, top);     // report.h
+ *	audit_free(a);
+ *
+ * Ownership: audit_run() allocates *out; audit_free() frees it and all it
+ * holds.  Output does not depend on opts.jobs: layers are merged in order,
+ * and when several layers fail the lowest-numbered failure is reported.
+ */
+#ifndef IMGAUDIT_AUDIT_H
+#define IMGAUDIT_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "dive.h"
+#include "layer.h"
+#include "source.h"
+#include "tree.h"
+
+struct audit_options {
+	const char *ref;		/* IMAGE as the user wrote it */
+	struct source_options source;
+	int jobs;			/* worker threads; 0 = number of cores */
+	double max_ratio;		/* decompression-bomb ceiling */
+	int64_t ratio_floor;		/* checked only past this many bytes */
+	/* Called now and then from the main thread while layers are read. */
+	void (*progress)(void *ctx, size_t layers_done, size_t layers,
+	    int64_t bytes_read, int64_t bytes_total);
+	void *progress_ctx;
+};
+
+struct audit {
+	struct source *src;
+	const struct image *img;		/* borrowed from src */
+	struct layer_result **layers;		/* one per image layer */
+	size_t n_layers;
+	struct tree *tree;
+	struct tree_totals totals;
+	struct dive_figures dive;
+	struct findings findings;		/* image, layers, tree, in order */
+};
+
+enum ia_status audit_run(const struct audit_options *opt, struct audit **out,
+    struct ia_error *err);
+
+void audit_free(struct audit *a);
+
+#endif

@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli.c: options, subcommands, output files, progress and exit statuses.
+ *
+ * One sorted table of options (bsdtar's cmdline.c, curl's getparam) fills
+ * one options struct; combinations are checked before any work starts.
+ * Output goes to a temporary file beside -o FILE and is renamed into place
+ * only when complete; on an error or a signal the temporary file is removed
+ * (zstd's "artefact" handler), so no partial report is ever left behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "cli.h"
+#include "report.h"
+
+enum format { FMT_TEXT, FMT_JSON };
+
+struct options {
+	const char *image;
+	const char *output;
+	enum format format;
+	size_t top;
+	int quiet;
+	struct audit_options audit;
+};
+
+enum opt_id {
+	OPT_FORMAT, OPT_HELP, OPT_JOBS, OPT_MAX_RATIO, OPT_OUTPUT,
+	OPT_PLATFORM, OPT_QUIET, OPT_TOP, OPT_LATER
+};
+
+/* Please keep this sorted by name. */
+static const struct option_def {
+	const char *name;
+	char short_name;
+	int has_arg;
+	enum opt_id id;
+} option_table[] = {
+	{ "creds", 0, 1, OPT_LATER },
+	{ "db", 0, 1, OPT_LATER },
+	{ "format", 'f', 1, OPT_FORMAT },
+	{ "help", 'h', 0, OPT_HELP },
+	{ "jobs", 'j', 1, OPT_JOBS },
+	{ "kb-extra", 0, 1, OPT_LATER },
+	{ "max-ratio", 0, 1, OPT_MAX_RATIO },
+	{ "output", 'o', 1, OPT_OUTPUT },
+	{ "platform", 0, 1, OPT_PLATFORM },
+	{ "policy", 0, 1, OPT_LATER },
+	{ "profile", 0, 1, OPT_LATER },
+	{ "quiet", 'q', 0, OPT_QUIET },
+	{ "target-arch", 0, 1, OPT_LATER },
+	{ "tls-verify", 0, 1, OPT_LATER },
+	{ "top", 0, 1, OPT_TOP },
+	{ "verify", 0, 1, OPT_LATER },
+};
+
+static const char usage_text[] =
+"usage: imgaudit audit IMAGE [options]\n"
+"       imgaudit version\n"
+"\n"
+"IMAGE is docker-archive:PATH[:NAME:TAG|:@N], oci-archive:PATH[:REF],\n"
+"oci:DIR[:REF], or a bare path (the format is detected).\n"
+"\n"
+"options for audit:\n"
+"  -f, --format text|json   report format (default text)\n"
+"  -o, --output FILE        write the report to FILE (atomically)\n"
+"      --top N              rows in the largest/wasted lists (default 10)\n"
+"      --platform OS/ARCH   image of a multi-platform index (linux/amd64)\n"
+"  -j, --jobs N             layers read at once (default: number of cores)\n"
+"      --max-ratio N        refuse layers that inflate more than N:1 once\n"
+"                           past 256 MB (default 100)\n"
+"  -q, --quiet              no progress bar\n"
+"\n"
+"exit status: 0 ok, 1 policy failed, 2 usage or input error, 3 internal error\n"
+"docs: docs/usage.md, docs/report-schema.md, docs/metrics.md\n";
+
+/* The temporary output file, removed if a signal ends the run. */
+static char tmp_path[4096];
+static volatile sig_atomic_t tmp_live;
+
+static void
+on_signal(int sig)
+{
+	if (tmp_live)
+		unlink(tmp_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int
+usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "imgaudit: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try 'imgaudit --help')\n");
+	return IA_EINPUT;
+}
+
+static int
+parse_long(const char *s, long long lo, long long hi, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static const struct option_def *
+find_option(const char *arg, const char **value)
+{
+	size_t i;
+
+	*value = NULL;
+	if (arg[0] == '-' && arg[1] != '-' && arg[1] != '\0') {
+		for (i = 0; i < sizeof(option_table) / sizeof(*option_table); i++)
+			if (option_table[i].short_name == arg[1]) {
+				if (arg[2] != '\0')
+					*value = arg + 2;
+				return &option_table[i];
+			}
+		return NULL;
+	}
+	for (i = 0; i < sizeof(option_table) / sizeof(*option_table); i++) {
+		size_t n = strlen(option_table[i].name);
+
+		if (strncmp(arg + 2, option_table[i].name, n) == 0 &&
+		    (arg[2 + n] == '\0' || arg[2 + n] == '=')) {
+			if (arg[2 + n] == '=')
+				*value = arg + 3 + n;
+			return &option_table[i];
+		}
+	}
+	return NULL;
+}
+
+static int
+parse_audit(int argc, char **argv, struct options *o)
+{
+	int i;
+	long long v;
+
+	for (i = 0; i < argc; i++) {
+		const char *arg = argv[i], *val;
+		const struct option_def *d;
+
+		if (arg[0] != '-' || arg[1] == '\0') {
+			if (o->image != NULL)
+				return usage_error("one IMAGE only (got a second: "
+				    "'%s')", arg);
+			o->image = arg;
+			continue;
+		}
+		d = find_option(arg, &val);
+		if (d == NULL)
+			return usage_error("unknown option '%s'", arg);
+		if (d->has_arg && val == NULL) {
+			if (i + 1 >= argc)
+				return usage_error("option '%s' needs a value",
+				    arg);
+			val = argv[++i];
+		}
+		switch (d->id) {
+		case OPT_FORMAT:
+			if (strcmp(val, "text") == 0)
+				o->format = FMT_TEXT;
+			else if (strcmp(val, "json") == 0)
+				o->format = FMT_JSON;
+			else if (strcmp(val, "html") == 0 || strcmp(val, "md") == 0)
+				return usage_error("--format %s is not available "
+				    "in this version (text or json)", val);
+			else
+				return usage_error("unknown format '%s' (text or "
+				    "json)", val);
+			break;
+		case OPT_HELP:
+			fputs(usage_text, stdout);
+			return -1;
+		case OPT_JOBS:
+			if (parse_long(val, 1, 64, &v) != 0)
+				return usage_error("--jobs takes a number from 1 "
+				    "to 64, not '%s'", val);
+			o->audit.jobs = (int)v;
+			break;
+		case OPT_MAX_RATIO:
+			if (parse_long(val, 2, 1000000, &v) != 0)
+				return usage_error("--max-ratio takes a number "
+				    "from 2 to 1000000, not '%s'", val);
+			o->audit.max_ratio = (double)v;
+			break;
+		case OPT_OUTPUT:
+			o->output = val;
+			break;
+		case OPT_PLATFORM:
+			if (strchr(val, '/') == NULL)
+				return usage_error("--platform is OS/ARCH[/VARIANT]"
+				    ", e.g. linux/arm64, not '%s'", val);
+			o->audit.source.platform = val;
+			o->audit.source.platform_given = 1;
+			break;
+		case OPT_QUIET:
+			o->quiet = 1;
+			break;
+		case OPT_TOP:
+			if (parse_long(val, 0, 100000, &v) != 0)
+				return usage_error("--top takes a number from 0 to "
+				    "100000, not '%s'", val);
+			o->top = (size_t)v;
+			break;
+		case OPT_LATER:
+			return usage_error("option '%s' is not available in this "
+			    "version yet", arg);
+		}
+	}
+	if (o->image == NULL)
+		return usage_error("%s", "audit needs an IMAGE");
+	return 0;
+}
+
+static void
+progress(void *ctx, size_t done, size_t n, int64_t bytes, int64_t total)
+{
+	char a[32], b[32];
+
+	(void)ctx;
+	if (total > 0)
+		fprintf(stderr, "\r\033[Kreading layers: %zu/%zu done, %s of %s",
+		    done, n, report_human_size(bytes, a, sizeof(a)),
+		    report_human_size(total, b, sizeof(b)));
+	else
+		fprintf(stderr, "\r\033[Kreading layers: %zu/%zu done, %s",
+		    done, n, report_human_size(bytes, a, sizeof(a)));
+	if (done >= n)
+		fprintf(stderr, "\r\033[K");
+	fflush(stderr);
+}
+
+/* Open the output: stdout, or a temporary file beside o->output. */
+static FILE *
+open_output(const struct options *o)
+{
+	int fd;
+
+	if (o->output == NULL || strcmp(o->output, "-") == 0)
+		return stdout;
+	if ((size_t)snprintf(tmp_path, sizeof(tmp_path), "%s.tmp.XXXXXX",
+	    o->output) >= sizeof(tmp_path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	fd = mkstemp(tmp_path);
+	if (fd < 0)
+		return NULL;
+	tmp_live = 1;
+	fchmod(fd, 0644);
+	return fdopen(fd, "w");
+}
+
+static int
+render(const struct options *o, const cJSON *report)
+{
+	struct text_options topt;
+	FILE *f;
+	int rc;
+
+	f = open_output(o);
+	if (f == NULL) {
+		fprintf(stderr, "imgaudit: %s: cannot write the report: %s\n",
+		    o->output, strerror(errno));
+		return IA_EINPUT;
+	}
+	topt.width = 100;
+	topt.color = f == stdout && isatty(fileno(stdout)) &&
+	    getenv("NO_COLOR") == NULL;
+	if (o->format == FMT_JSON)
+		rc = report_write_json(report, f);
+	else
+		rc = report_write_text(report, f, &topt);
+	if (f == stdout) {
+		if (fflush(stdout) != 0 || rc != 0) {
+			fprintf(stderr, "imgaudit: writing the report: %s\n",
+			    strerror(errno));
+			return IA_EINPUT;
+		}
+		return IA_OK;
+	}
+	if (rc != 0 || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		fprintf(stderr, "imgaudit: %s: writing the report: %s\n",
+		    o->output, strerror(errno));
+		fclose(f);
+		unlink(tmp_path);
+		tmp_live = 0;
+		return IA_EINPUT;
+	}
+	fclose(f);
+	if (rename(tmp_path, o->output) != 0) {
+		fprintf(stderr, "imgaudit: %s: %s\n", o->output, strerror(errno));
+		unlink(tmp_path);
+		tmp_live = 0;
+		return IA_EINPUT;
+	}
+	tmp_live = 0;
+	return IA_OK;
+}
+
+static int
+cmd_audit(int argc, char **argv)
+{
+	struct options o;
+	struct audit *a = NULL;
+	struct ia_error err = { 0 };
+	cJSON *report;
+	enum ia_status st;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.top = 10;
+	o.audit.source.platform = "linux/amd64";
+	o.audit.max_ratio = 100;
+	o.audit.ratio_floor = 256LL * 1000 * 1000;
+	rc = parse_audit(argc, argv, &o);
+	if (rc != 0)
+		return rc < 0 ? IA_OK : rc;
+	o.audit.ref = o.image;
+	if (!o.quiet && isatty(STDERR_FILENO))
+		o.audit.progress = progress;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	st = audit_run(&o.audit, &a, &err);
+	if (st != IA_OK) {
+		fprintf(stderr, "imgaudit: %s\n", err.msg[0] ? err.msg :
+		    ia_strstatus(st));
+		return st;
+	}
+	report = report_build(a, o.top);
+	rc = render(&o, report);
+	cJSON_Delete(report);
+	audit_free(a);
+	return rc;
+}
+
+int
+cli_main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		fputs(usage_text, argc < 2 ? stderr : stdout);
+		return argc < 2 ? IA_EINPUT : IA_OK;
+	}
+	if (strcmp(argv[1], "audit") == 0)
+		return cmd_audit(argc - 2, argv + 2);
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("imgaudit %s\n", IMGAUDIT_VERSION);
+		return IA_OK;
+	}
+	return usage_error("unknown command '%s' (audit or version)", argv[1]);
+}

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.c: build the v1 JSON report (the report model) from an audit.
+ * The keys are a contract (DESIGN.md): add, never rename.  Strings from the
+ * image are made valid UTF-8 here, once, so that every renderer can trust
+ * them; escaping for a terminal or a page is the renderer's job.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+/* Length of a valid UTF-8 sequence at s, or 0 if it is not one. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* Overlong forms and surrogates. */
+	if (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) ||
+	    (s[0] == 0xed && s[1] >= 0xa0)))
+		return 0;
+	if (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) ||
+	    (s[0] == 0xf4 && s[1] >= 0x90)))
+		return 0;
+	return n;
+}
+
+/* Add a string, with each invalid UTF-8 byte replaced by U+FFFD. */
+static void
+add_str(cJSON *o, const char *key, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *clean, *q;
+
+	if (s == NULL) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	q = clean = xmalloc(strlen(s) * 3 + 1);
+	while (*p != '\0') {
+		size_t n = utf8_len(p);
+
+		if (n == 0) {
+			memcpy(q, "\xef\xbf\xbd", 3);
+			q += 3;
+			p++;
+		} else {
+			memcpy(q, p, n);
+			q += n;
+			p += n;
+		}
+	}
+	*q = '\0';
+	cJSON_AddStringToObject(o, key, clean);
+	free(clean);
+}
+
+static void
+add_int(cJSON *o, const char *key, int64_t v)
+{
+	cJSON_AddNumberToObject(o, key, (double)v);
+}
+
+/* Entrypoint and Cmd keep their JSON form (an array, usually). */
+static void
+add_raw_json(cJSON *o, const char *key, const char *text)
+{
+	cJSON *v = text ? cJSON_Parse(text) : NULL;
+
+	if (v == NULL)
+		v = cJSON_CreateNull();
+	cJSON_AddItemToObject(o, key, v);
+}
+
+static void
+add_files(cJSON *root, const char *key, struct tree_file *v, size_t n,
+    int with_layer)
+{
+	cJSON *arr = cJSON_AddArrayToObject(root, key);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		cJSON *f = cJSON_CreateObject();
+
+		add_str(f, "path", v[i].path);
+		add_int(f, "bytes", v[i].size);
+		if (with_layer)
+			add_int(f, "layer", v[i].layer);
+		cJSON_AddItemToArray(arr, f);
+	}
+	tree_files_free(v, n);
+}
+
+static cJSON *
+build_image(const struct audit *a)
+{
+	const struct image *img = a->img;
+	cJSON *o = cJSON_CreateObject();
+
+	add_str(o, "ref", img->ref);
+	add_str(o, "transport", img->transport);
+	add_str(o, "digest", img->digest);
+	add_str(o, "config_digest", img->config_digest);
+	add_str(o, "platform", img->platform);
+	add_str(o, "created", img->created);
+	add_raw_json(o, "entrypoint", img->entrypoint);
+	add_raw_json(o, "cmd", img->cmd);
+	return o;
+}
+
+static cJSON *
+build_totals(const struct audit *a)
+{
+	cJSON *o = cJSON_CreateObject();
+	int64_t compressed = 0, layer_bytes = 0, tar_bytes = 0;
+	size_t i;
+
+	for (i = 0; i < a->n_layers; i++) {
+		compressed += a->layers[i]->compressed_bytes;
+		layer_bytes += a->layers[i]->bytes;
+		tar_bytes += a->layers[i]->tar_bytes;
+	}
+	add_int(o, "layers", (int64_t)a->n_layers);
+	add_int(o, "compressed_bytes", compressed);
+	add_int(o, "layer_bytes", layer_bytes);
+	add_int(o, "tar_bytes", tar_bytes);
+	add_int(o, "final_bytes", a->totals.final_bytes);
+	add_int(o, "final_files", a->totals.final_files);
+	add_int(o, "final_entries", a->totals.final_entries);
+	add_int(o, "wasted_bytes", a->totals.wasted_bytes);
+	cJSON_AddNumberToObject(o, "efficiency", layer_bytes > 0 ?
+	    (double)a->totals.final_bytes / (double)layer_bytes : 1.0);
+	/* Filled by the knowledge base's candidates (a later release). */
+	add_int(o, "removable_bytes", 0);
+	add_int(o, "removable_compressed_bytes", 0);
+	cJSON_AddNumberToObject(o, "dive_efficiency", a->dive.efficiency);
+	add_int(o, "dive_wasted_bytes", a->dive.wasted_bytes);
+	cJSON_AddNumberToObject(o, "dive_user_wasted_percent",
+	    a->dive.user_wasted_percent);
+	add_int(o, "dive_size_bytes", a->dive.size_bytes);
+	add_int(o, "dive_user_size_bytes", a->dive.user_size_bytes);
+	return o;
+}
+
+static cJSON *
+build_layers(const struct audit *a)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; i < a->n_layers; i++) {
+		const struct layer_result *r = a->layers[i];
+		const struct image_layer *il = &a->img->layers[i];
+		cJSON *o = cJSON_CreateObject();
+		size_t k, entries = 0;
+
+		for (k = 0; k < r->n_entries; k++)
+			if (r->entries[k].kind != ENTRY_WHITEOUT &&
+			    r->entries[k].kind != ENTRY_OPAQUE)
+				entries++;
+		add_int(o, "index", (int64_t)i);
+		add_str(o, "digest", r->digest);
+		add_str(o, "diff_id", r->diff_id);
+		add_str(o, "media_type", il->media_type);
+		add_str(o, "compression", layer_compression_name(r->compression));
+		add_str(o, "created_by", il->created_by);
+		add_int(o, "compressed_bytes", r->compressed_bytes);
+		add_int(o, "tar_bytes", r->tar_bytes);
+		add_int(o, "bytes", r->bytes);
+		add_int(o, "files", r->files);
+		add_int(o, "entries", (int64_t)entries);
+		add_int(o, "wasted_bytes", i < a->totals.n_layers ?
+		    a->totals.layer_wasted[i] : 0);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+static cJSON *
+build_findings(const struct audit *a)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; i < a->findings.n; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		add_str(o, "kind", a->findings.v[i].kind);
+		add_str(o, "title", a->findings.v[i].title);
+		add_str(o, "detail", a->findings.v[i].detail);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+cJSON *
+report_build(const struct audit *a, size_t top)
+{
+	cJSON *root = cJSON_CreateObject();
+	struct tree_file *v;
+	size_t n;
+
+	cJSON_AddStringToObject(root, "schema", REPORT_SCHEMA);
+	cJSON_AddItemToObject(root, "image", build_image(a));
+	cJSON_AddItemToObject(root, "totals", build_totals(a));
+	cJSON_AddItemToObject(root, "layers", build_layers(a));
+	cJSON_AddArrayToObject(root, "packages");
+	cJSON_AddArrayToObject(root, "candidates");
+	cJSON_AddItemToObject(root, "findings", build_findings(a));
+	add_int(root, "findings_omitted", (int64_t)a->findings.dropped);
+
+	n = tree_largest_files(a->tree, top, &v);
+	add_files(root, "largest_files", v, n, 1);
+	n = tree_largest_dirs(a->tree, top, 3, &v);
+	add_files(root, "largest_dirs", v, n, 0);
+	n = tree_wasted(a->tree, top, &v);
+	add_files(root, "wasted_files", v, n, 1);
+	return root;
+}
+
+int
+report_write_json(const cJSON *report, FILE *f)
+{
+	char *s = cJSON_Print(report);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = fputs(s, f) < 0 || fputc('\n', f) == EOF ? -1 : 0;
+	cJSON_free(s);
+	return rc;
+}

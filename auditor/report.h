@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.h: the report model and its renderers.
+ *
+ * The model is the JSON report itself (docs/report-schema.md, version 1):
+ * report_build() turns an audit into a cJSON document once, and every
+ * renderer reads only that document, so the text a person reads and the
+ * JSON a script reads can never disagree.
+ *
+ *	cJSON *r = report_build(audit, top);
+ *	report_write_json(r, f); or report_write_text(r, f, &topts);
+ *	cJSON_Delete(r);
+ */
+#ifndef IMGAUDIT_REPORT_H
+#define IMGAUDIT_REPORT_H
+
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "audit.h"
+
+#define REPORT_SCHEMA	"imgaudit.report/v1"
+
+/* Build the v1 document; top = rows in the largest/wasted lists. */
+cJSON *report_build(const struct audit *a, size_t top);
+
+struct text_options {
+	int color;	/* ANSI bold for headings (a TTY without NO_COLOR) */
+	int width;	/* columns to fit, 100 unless the terminal says */
+};
+
+/* Both return 0, or -1 when writing failed (errno set). */
+int report_write_json(const cJSON *report, FILE *f);
+int report_write_text(const cJSON *report, FILE *f,
+    const struct text_options *opt);
+
+/*
+ * Sizes as docker prints them: decimal units, three significant digits
+ * ("1.22MB", "66.2kB", "512B").  buf needs 16 bytes.
+ */
+const char *report_human_size(int64_t bytes, char *buf, size_t n);
+
+#endif
