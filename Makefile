@@ -12,6 +12,7 @@ LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lcjs
            -lmagic -lpthread -lm
 
 BUILD   ?= build
+BIN     ?= imgaudit
 SRCS     = $(sort $(wildcard auditor/*.c))
 LIBSRCS  = $(filter-out auditor/main.c,$(SRCS))
 OBJS     = $(patsubst auditor/%.c,$(BUILD)/obj/%.o,$(SRCS))
@@ -27,7 +28,7 @@ DEPS = build-essential pkg-config python3 libarchive-dev libsqlite3-dev \
 .PHONY: all help deps check check-asan test-images unit demo bench clean
 
 ## all: build ./imgaudit
-all: imgaudit
+all: $(BIN)
 
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /  make /'
@@ -44,7 +45,7 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	else echo "deps: all $(words $(DEPS)) packages present"; fi
 
-imgaudit: $(OBJS)
+$(BIN): $(OBJS)
 	$(CC) $(ALLCFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 $(BUILD)/obj/%.o: auditor/%.c auditor/*.h | $(BUILD)/obj
@@ -73,15 +74,13 @@ check: deps
 
 ## check-asan: the same tests under AddressSanitizer and UBSan
 check-asan: deps
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer \
-	  -fsanitize=address,undefined -fno-sanitize-recover=all" \
-	  MOREFLAGS="-Werror" imgaudit-asan
-	ASAN_OPTIONS=detect_leaks=1 IMGAUDIT=$(CURDIR)/build-asan/imgaudit \
-	  IMAGES=$(CURDIR)/$(BUILD)/test-images tests/run.sh build-asan
-
-imgaudit-asan: $(OBJS) $(UNITBINS)
-	$(CC) $(ALLCFLAGS) -o $(BUILD)/imgaudit $(OBJS) $(LDLIBS)
-	$(MAKE) BUILD=build test-images
+	$(MAKE) BUILD=build-asan BIN=build-asan/imgaudit \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  MOREFLAGS="-Werror $(MOREFLAGS)" build-asan/imgaudit unit
+	$(MAKE) test-images
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  IMGAUDIT=$(CURDIR)/build-asan/imgaudit IMAGES=$(CURDIR)/$(BUILD)/test-images \
+	  tests/run.sh build-asan
 
 ## demo: build the bundled sample image, audit it, write demo-report.json
 demo: deps imgaudit
