@@ -289,6 +289,13 @@ add_entry(struct reader *r, struct archive_entry *e)
 	if (name == NULL)
 		name = "";
 	usable = layer_normalise_path(name, path, sizeof(path), &issues) == 0;
+	/*
+	 * A name that climbs above the root is refused by docker and clamped
+	 * by containerd: where it would land depends on the runtime, so it is
+	 * reported and kept out of the final tree, like an unusable name.
+	 */
+	if (issues & PATH_ESCAPES)
+		usable = 0;
 	if (usable && path[0] == '\0' && type == AE_IFDIR)
 		return;		/* "./": the root itself */
 
@@ -305,17 +312,19 @@ add_entry(struct reader *r, struct archive_entry *e)
 		/* Keep its bytes in the layer's count; never place it. */
 		le->flags |= ENTRY_F_UNSAFE;
 		le->path = xstrndup(name, 200);
-		findings_add(&res->findings, "name-too-long",
-		    "entry name too long to exist on any file system",
-		    "%s: a %zu-byte name starting '%.60s'; not placed in the "
-		    "final tree", r->spec->name, strlen(name), name);
-	} else {
 		if (issues & PATH_ESCAPES)
 			findings_add(&res->findings, "path-traversal",
 			    "entry name climbs out of the image root",
-			    "%s: '%.300s' (read as /%s)", r->spec->name, name,
-			    path);
-		else if (issues & PATH_DOTDOT)
+			    "%s: '%.300s'; not placed in the final tree",
+			    r->spec->name, name);
+		else
+			findings_add(&res->findings, "name-too-long",
+			    "entry name too long to exist on any file system",
+			    "%s: a %zu-byte name starting '%.60s'; not placed "
+			    "in the final tree", r->spec->name, strlen(name),
+			    name);
+	} else {
+		if (issues & PATH_DOTDOT)
 			findings_add(&res->findings, "dotdot-path",
 			    "entry name contains '..'",
 			    "%s: '%.300s' (read as /%s)", r->spec->name, name,
