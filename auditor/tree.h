@@ -5,9 +5,10 @@
  * Call sequence:
  *	struct tree *t = tree_new();
  *	for (i = 0; i < n; i++)
- *		tree_apply(t, layers[i], i);      // whiteouts first, then entries
- *	tree_finish(t, &totals);                   // final bytes, waste per layer
- *	tree_largest_files(t, ...), tree_largest_dirs(t, ...), tree_wasted(t, ...)
+ *		tree_apply(t, layers[i], i, &f);  // whiteouts, then entries
+ *	tree_finish(t, &totals, &f);            // final bytes, waste per layer
+ *	tree_largest_files(t, ...), tree_largest_dirs(t, ...),
+ *	tree_wasted(t, ...)
  *	tree_free(t);
  *
  * Ownership: the tree borrows the layer results' strings (paths, links) for
@@ -17,7 +18,15 @@
  * deletes NAME and its subtree from lower layers, `.wh..wh..opq` hides every
  * lower entry of its directory; a layer's own entries are never hidden by
  * its own whiteouts.  Hard links share their target's data: the bytes count
- * once.  Symlinks are kept as links and never followed.
+ * once, and the data stays as long as one of its names does.  Symlinks are
+ * kept as links; only a symlink in the middle of an entry's path is
+ * followed, inside the tree, as containerd does when it applies a layer.
+ * An entry that is never placed (unsafe name) still brought its data: that
+ * data counts as wasted in its layer.
+ *
+ * Paths handed out (struct tree_file, findings) start with '/':
+ * "/usr/lib/x.so".  Equal sizes are ordered by path, byte order, so every
+ * list is the same on every run.
  */
 #ifndef IMGAUDIT_TREE_H
 #define IMGAUDIT_TREE_H
@@ -51,32 +60,43 @@ struct tree_file {
 struct tree *tree_new(void);
 
 /*
- * Apply one layer (index = its position, 0 = base).  Hostile structure —
- * a hard link to a path that does not exist, an entry under a path that
- * is a file — is resolved safely and appended to findings.
+ * Apply one layer (index = its position, 0 = base).  Hostile structure is
+ * resolved safely and appended to findings (may be NULL): a hard link to a
+ * path that does not exist ("hardlink-missing") or to a directory
+ * ("hardlink-directory") becomes an empty file; an entry under a path that
+ * is not a directory ("path-under-file") replaces that path by a directory.
  */
 void tree_apply(struct tree *t, const struct layer_result *r, int index,
     struct findings *findings);
 
 /*
- * Compute the totals after the last layer, and look for symlink loops and
- * dangling links in the final tree (findings).  totals->layer_wasted stays
- * owned by the tree.
+ * Compute the totals after the last layer, and look for symlink loops in
+ * the final tree (findings "symlink-loop"; dangling links are normal in
+ * images and not reported).  totals->layer_wasted stays owned by the tree.
  */
 void tree_finish(struct tree *t, struct tree_totals *totals,
     struct findings *findings);
 
-/* The n largest regular files of the final tree, largest first (ties by path). */
+/*
+ * The n largest regular files of the final tree, largest first (ties by
+ * path).  Empty files are left out; data with several names (hard links)
+ * is listed once, under its first path.  Returns how many *out holds.
+ */
 size_t tree_largest_files(struct tree *t, size_t n, struct tree_file **out);
 
 /*
  * The n largest directories by the bytes below them (each file's data
- * counted once), at most maxdepth components deep, largest first.
+ * counted once per directory, however many of its names are below it), at
+ * most maxdepth components deep ("/usr" is 1; 0 or less: any depth),
+ * largest first.  The root and directories holding no bytes are left out.
  */
 size_t tree_largest_dirs(struct tree *t, size_t n, int maxdepth,
     struct tree_file **out);
 
-/* The n largest file versions that are wasted, largest first. */
+/*
+ * The n largest file versions that are wasted, largest first: path is the
+ * name the version was written under, layer the layer that wrote it.
+ */
 size_t tree_wasted(struct tree *t, size_t n, struct tree_file **out);
 
 void tree_files_free(struct tree_file *v, size_t n);

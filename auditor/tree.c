@@ -1,0 +1,927 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tree.c: merge layer results, in layer order, into the final file tree
+ * and count what the layers carry that the final tree no longer shows.
+ *
+ * Nodes are keyed by (parent, name) in one hash table, so a node stores
+ * only its own name (borrowed from the layer entry that created it) and a
+ * path is built only when a report asks for one.  Children hang off their
+ * parent in a doubly-linked list, so deleting a subtree (a whiteout, a file
+ * over a directory) costs the size of that subtree and nothing more.
+ * File data is tracked as inodes: one per regular-file entry, shared by
+ * hard links, with a count of the names that still reach it; an inode no
+ * name reaches after the last layer is waste.
+ *
+ * This file knows nothing about tar, digests or reports: the layer reader
+ * hands it normalised entries, the pipeline asks it for totals and lists.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tree.h"
+
+/* Linux's MAXSYMLINKS: the kernel gives ELOOP past this many follows. */
+#define SYMLINK_HOPS	40
+#define CHUNK_NODES	4096
+#define NODE_IMPLICIT	0x01	/* a parent made because an entry needed it */
+
+struct node {
+	struct node *parent;
+	struct node *child;	/* first child */
+	struct node *prev, *next;	/* siblings */
+	struct node *hnext;	/* hash chain; free list when unused */
+	const char *name;	/* borrowed, namelen bytes, no NUL */
+	const char *link;	/* symlink target as written (borrowed) */
+	uint32_t namelen;
+	uint32_t hash;
+	uint32_t ino;		/* index into tree->ino, 0 = no data */
+	uint32_t aux;		/* scratch for tree_largest_dirs() */
+	int32_t layer;		/* layer whose entry placed it */
+	uint8_t kind;		/* enum entry_kind */
+	uint8_t flags;
+};
+
+struct node_chunk {
+	struct node_chunk *next;
+	struct node v[CHUNK_NODES];
+};
+
+struct inode {
+	const char *path;	/* the entry that wrote the data (borrowed) */
+	int64_t size;
+	int32_t layer;
+	uint32_t refs;		/* names in the tree that reach it */
+};
+
+struct tree {
+	struct node root;
+	struct node **bucket;
+	size_t nbucket;		/* a power of two */
+	size_t nnodes;		/* every node but the root */
+	struct node_chunk *chunks;
+	size_t chunk_used;	/* nodes handed out from chunks->v */
+	struct node *freelist;
+	struct inode *ino;	/* ino[0] is unused: 0 means "no data" */
+	size_t nino, inocap;
+	int64_t *layer_wasted;
+	size_t n_layers;
+};
+
+enum walk {
+	WALK_OK = 0,
+	WALK_MISSING,		/* a component does not exist */
+	WALK_NOTDIR,		/* a component on the way is not a directory */
+	WALK_LOOP		/* more than SYMLINK_HOPS symlinks followed */
+};
+
+/* A candidate for one of the ranked lists. */
+struct cand {
+	int64_t size;
+	const struct node *node;	/* NULL for a wasted inode */
+	uint32_t ino;
+	int layer;
+	int kind;
+	char *path;		/* built only when ties need it */
+};
+
+/*
+ * FNV-1a over the name, seeded with the parent's address, then murmur3's
+ * finaliser: FNV's low bits alone spread "lib1", "lib2".. poorly.
+ */
+static uint32_t
+name_hash(const struct node *parent, const char *name, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)(uintptr_t)parent;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+static struct node *
+node_lookup(const struct tree *t, const struct node *parent, const char *name,
+    size_t len)
+{
+	uint32_t h = name_hash(parent, name, len);
+	struct node *n;
+
+	for (n = t->bucket[h & (t->nbucket - 1)]; n != NULL; n = n->hnext)
+		if (n->hash == h && n->parent == parent &&
+		    n->namelen == len && memcmp(n->name, name, len) == 0)
+			return n;
+	return NULL;
+}
+
+static void
+rehash(struct tree *t)
+{
+	size_t nb = t->nbucket * 2, i;
+	struct node **b = xcalloc(nb, sizeof(*b));
+	struct node *n, *next;
+
+	for (i = 0; i < t->nbucket; i++)
+		for (n = t->bucket[i]; n != NULL; n = next) {
+			next = n->hnext;
+			n->hnext = b[n->hash & (nb - 1)];
+			b[n->hash & (nb - 1)] = n;
+		}
+	free(t->bucket);
+	t->bucket = b;
+	t->nbucket = nb;
+}
+
+static struct node *
+node_alloc(struct tree *t)
+{
+	struct node_chunk *c;
+	struct node *n;
+
+	if (t->freelist != NULL) {
+		n = t->freelist;
+		t->freelist = n->hnext;
+	} else {
+		if (t->chunks == NULL || t->chunk_used == CHUNK_NODES) {
+			c = xmalloc(sizeof(*c));
+			c->next = t->chunks;
+			t->chunks = c;
+			t->chunk_used = 0;
+		}
+		n = &t->chunks->v[t->chunk_used++];
+	}
+	memset(n, 0, sizeof(*n));
+	return n;
+}
+
+/* A new, empty node named name under parent (which has no such child). */
+static struct node *
+node_add(struct tree *t, struct node *parent, const char *name, size_t len,
+    int kind, int layer)
+{
+	struct node *n;
+	size_t b;
+
+	if (t->nnodes + 1 > t->nbucket)
+		rehash(t);
+	n = node_alloc(t);
+	n->parent = parent;
+	n->name = name;
+	n->namelen = (uint32_t)len;
+	n->hash = name_hash(parent, name, len);
+	n->kind = (uint8_t)kind;
+	n->layer = layer;
+	b = n->hash & (t->nbucket - 1);
+	n->hnext = t->bucket[b];
+	t->bucket[b] = n;
+	n->next = parent->child;
+	if (parent->child != NULL)
+		parent->child->prev = n;
+	parent->child = n;
+	t->nnodes++;
+	return n;
+}
+
+static void
+inode_unref(struct tree *t, uint32_t ino)
+{
+	if (ino != 0 && t->ino[ino].refs > 0)
+		t->ino[ino].refs--;
+}
+
+/* Data of one regular-file entry; no name reaches it yet. */
+static uint32_t
+inode_new(struct tree *t, const struct layer_entry *e, int layer)
+{
+	struct inode *x;
+
+	if (t->nino == 0)
+		t->nino = 1;	/* keep 0 for "none" */
+	xgrow((void **)&t->ino, &t->inocap, t->nino + 1, sizeof(*t->ino));
+	x = &t->ino[t->nino];
+	x->path = e->path;
+	x->size = e->size;
+	x->layer = layer;
+	x->refs = 0;
+	return (uint32_t)t->nino++;
+}
+
+/* Remove a node that has no children. */
+static void
+node_release(struct tree *t, struct node *n)
+{
+	struct node **pp;
+
+	if (n->prev != NULL)
+		n->prev->next = n->next;
+	else
+		n->parent->child = n->next;
+	if (n->next != NULL)
+		n->next->prev = n->prev;
+	for (pp = &t->bucket[n->hash & (t->nbucket - 1)]; *pp != n;
+	    pp = &(*pp)->hnext)
+		;
+	*pp = n->hnext;
+	inode_unref(t, n->ino);
+	t->nnodes--;
+	n->hnext = t->freelist;
+	t->freelist = n;
+}
+
+/*
+ * Delete top and everything below it.  Iterative, leaves first, so a
+ * hostile 2000-deep path cannot exhaust the C stack.
+ */
+static void
+node_delete(struct tree *t, struct node *top)
+{
+	struct node *n = top, *p;
+
+	for (;;) {
+		while (n->child != NULL)
+			n = n->child;
+		p = n->parent;
+		node_release(t, n);
+		if (n == top)
+			break;
+		n = p;
+	}
+}
+
+/* Empty a node for reuse in place: drop its subtree and its data. */
+static void
+node_clear(struct tree *t, struct node *n)
+{
+	while (n->child != NULL)
+		node_delete(t, n->child);
+	inode_unref(t, n->ino);
+	n->ino = 0;
+	n->link = NULL;
+	n->flags = 0;
+}
+
+/* The next node in pre-order after n, or NULL when the walk is over. */
+static struct node *
+node_next(const struct tree *t, const struct node *n)
+{
+	if (n->child != NULL)
+		return n->child;
+	while (n != &t->root) {
+		if (n->next != NULL)
+			return n->next;
+		n = n->parent;
+	}
+	return NULL;
+}
+
+/* "/a/b/c" for a node, "/" for the root; the caller frees it. */
+static char *
+node_path(const struct tree *t, const struct node *n)
+{
+	const struct node *m;
+	size_t len = 0;
+	char *s, *p;
+
+	for (m = n; m != &t->root; m = m->parent)
+		len += m->namelen + 1;
+	if (len == 0)
+		return xstrdup("/");
+	s = xmalloc(len + 1);
+	p = s + len;
+	*p = '\0';
+	for (m = n; m != &t->root; m = m->parent) {
+		p -= m->namelen;
+		memcpy(p, m->name, m->namelen);
+		*--p = '/';
+	}
+	return s;
+}
+
+static char *
+slash_path(const char *path)
+{
+	size_t len = strlen(path);
+	char *s = xmalloc(len + 2);
+
+	s[0] = '/';
+	memcpy(s + 1, path, len + 1);
+	return s;
+}
+
+/*
+ * Resolve path from dir the way the kernel would inside a chroot at the
+ * image root: lexically, ".." clamped at the root, an absolute path
+ * starting over at the root, symlinks followed in every component but the
+ * last (and the last too when follow is set).  *hops counts every symlink
+ * followed, across the nested calls, like the kernel's total_link_count;
+ * nesting is bounded by SYMLINK_HOPS.  Nothing outside the tree is ever
+ * reached: the tree is all there is.
+ */
+static enum walk
+resolve(struct tree *t, struct node *dir, const char *path, int follow,
+    int *hops, struct node **out)
+{
+	const char *p = path, *c, *q;
+	struct node *n;
+	enum walk w;
+	size_t len;
+	int last;
+
+	*out = NULL;
+	if (*p == '/')
+		dir = &t->root;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		c = p;
+		while (*p != '\0' && *p != '/')
+			p++;
+		len = (size_t)(p - c);
+		for (q = p; *q == '/'; q++)
+			;
+		last = *q == '\0';
+		if (len == 1 && c[0] == '.')
+			continue;
+		if (len == 2 && c[0] == '.' && c[1] == '.') {
+			if (dir->parent != NULL)
+				dir = dir->parent;
+			continue;
+		}
+		n = node_lookup(t, dir, c, len);
+		if (n == NULL)
+			return WALK_MISSING;
+		if (n->kind == ENTRY_SYMLINK && (!last || follow)) {
+			/* An empty target is ENOENT for the kernel too. */
+			if (n->link == NULL || n->link[0] == '\0')
+				return WALK_MISSING;
+			if (++*hops > SYMLINK_HOPS)
+				return WALK_LOOP;
+			w = resolve(t, n->parent, n->link, 1, hops, &n);
+			if (w != WALK_OK)
+				return w;
+		}
+		if (!last && n->kind != ENTRY_DIR)
+			return WALK_NOTDIR;
+		dir = n;
+	}
+	*out = dir;
+	return WALK_OK;
+}
+
+/*
+ * The directory that holds path's last component; *base and *baselen get
+ * that component.  A symlink in the middle of the path is followed when it
+ * leads to a directory inside the tree, as containerd does when it applies
+ * a layer (fs.RootPath): usr-merged images put "lib -> usr/lib" in the base
+ * and later layers may well write through it.
+ *
+ * With create unset (whiteouts) a missing or blocked parent means there is
+ * nothing to delete: NULL.  With create set, missing parents are made as
+ * implicit directories, and a parent that is a file, a device or a symlink
+ * that leads nowhere useful is replaced by a directory (*blocked tells the
+ * caller to report it): containerd would refuse the layer, but the audit
+ * goes on.
+ */
+static struct node *
+parent_dir(struct tree *t, const char *path, int create, int layer,
+    const char **base, size_t *baselen, int *blocked)
+{
+	struct node *dir = &t->root, *n, *r;
+	const char *p = path, *c;
+	size_t len;
+	int hops;
+
+	*blocked = 0;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		c = p;
+		while (*p != '\0' && *p != '/')
+			p++;
+		len = (size_t)(p - c);
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		n = node_lookup(t, dir, c, len);
+		if (n == NULL) {
+			if (!create)
+				return NULL;
+			n = node_add(t, dir, c, len, ENTRY_DIR, layer);
+			n->flags = NODE_IMPLICIT;
+		} else if (n->kind == ENTRY_SYMLINK && n->link != NULL &&
+		    n->link[0] != '\0') {
+			hops = 1;
+			if (resolve(t, n->parent, n->link, 1, &hops, &r) ==
+			    WALK_OK && r->kind == ENTRY_DIR)
+				n = r;
+		}
+		if (n->kind != ENTRY_DIR) {
+			if (!create)
+				return NULL;
+			*blocked = 1;
+			node_clear(t, n);
+			n->kind = ENTRY_DIR;
+			n->flags = NODE_IMPLICIT;
+			n->layer = layer;
+		}
+		dir = n;
+	}
+	*base = c;
+	*baselen = len;
+	return dir;
+}
+
+/* `.wh.NAME`: NAME and its subtree leave the tree (lower layers only). */
+static void
+apply_whiteout(struct tree *t, const struct layer_entry *e)
+{
+	struct node *dir, *n;
+	const char *base;
+	size_t len;
+	int blocked;
+
+	dir = parent_dir(t, e->path, 0, 0, &base, &len, &blocked);
+	if (dir == NULL || len == 0)
+		return;
+	n = node_lookup(t, dir, base, len);
+	if (n != NULL)
+		node_delete(t, n);
+}
+
+/* `.wh..wh..opq`: every child the directory had from lower layers goes. */
+static void
+apply_opaque(struct tree *t, const struct layer_entry *e)
+{
+	struct node *dir, *n;
+	const char *base;
+	size_t len;
+	int blocked;
+
+	if (e->path[0] == '\0') {
+		n = &t->root;
+	} else {
+		dir = parent_dir(t, e->path, 0, 0, &base, &len, &blocked);
+		if (dir == NULL)
+			return;
+		n = node_lookup(t, dir, base, len);
+	}
+	if (n == NULL || n->kind != ENTRY_DIR)
+		return;
+	while (n->child != NULL)
+		node_delete(t, n->child);
+}
+
+/*
+ * What a hard link becomes: it shares a regular file's inode, or copies a
+ * symlink or a device it names (GNU tar links those too).  A link to a
+ * missing path or to a directory becomes an empty file and a finding; it
+ * is never followed further.
+ */
+static void
+link_target(struct tree *t, const struct layer_entry *e, int layer,
+    struct findings *f, int *kind, uint32_t *ino, const char **link)
+{
+	struct node *target = NULL;
+	enum walk w = WALK_MISSING;
+	int hops = 0;
+
+	if (e->link != NULL && e->link[0] != '\0')
+		w = resolve(t, &t->root, e->link, 0, &hops, &target);
+	if (w == WALK_OK && target != &t->root) {
+		switch (target->kind) {
+		case ENTRY_FILE:
+		case ENTRY_HARDLINK:
+			*ino = target->ino;
+			return;
+		case ENTRY_SYMLINK:
+		case ENTRY_OTHER:
+			*kind = target->kind;
+			*link = target->link;
+			return;
+		default:
+			break;
+		}
+	}
+	if (f == NULL)
+		return;
+	if (w == WALK_OK)
+		findings_add(f, "hardlink-directory",
+		    "hard link to a directory", "layer %d: /%s -> /%s",
+		    layer, e->path, e->link);
+	else
+		findings_add(f, "hardlink-missing",
+		    "hard link to a missing file", "layer %d: /%s -> /%s",
+		    layer, e->path,
+		    e->link != NULL ? e->link : "");
+}
+
+/*
+ * Place one entry.  A directory over a directory only takes the new
+ * metadata and keeps its children; anything else replaces what was there,
+ * subtree and data included.
+ */
+static void
+apply_entry(struct tree *t, const struct layer_entry *e, int layer,
+    struct findings *f)
+{
+	const char *link = e->link, *base;
+	int kind = e->kind, blocked;
+	uint32_t ino = 0;
+	struct node *dir, *n;
+	size_t len;
+
+	if (kind == ENTRY_FILE)
+		ino = inode_new(t, e, layer);
+	else if (kind == ENTRY_HARDLINK)
+		link_target(t, e, layer, f, &kind, &ino, &link);
+	/*
+	 * Hold the data before anything is removed: a hard link may name the
+	 * very path it replaces, or a file inside the directory it replaces.
+	 */
+	if (ino != 0)
+		t->ino[ino].refs++;
+
+	dir = parent_dir(t, e->path, 1, layer, &base, &len, &blocked);
+	if (blocked && f != NULL)
+		findings_add(f, "path-under-file",
+		    "entry under a path that is not a directory",
+		    "layer %d: /%s (a parent was replaced by a directory)",
+		    layer, e->path);
+	n = node_lookup(t, dir, base, len);
+	if (n != NULL && n->kind == ENTRY_DIR && kind == ENTRY_DIR) {
+		n->layer = layer;
+		n->flags &= (uint8_t)~NODE_IMPLICIT;
+		return;
+	}
+	if (n != NULL)
+		node_clear(t, n);
+	else
+		n = node_add(t, dir, base, len, kind, layer);
+	n->kind = (uint8_t)kind;
+	n->layer = layer;
+	n->ino = ino;
+	n->link = kind == ENTRY_SYMLINK ? link : NULL;
+}
+
+struct tree *
+tree_new(void)
+{
+	struct tree *t = xcalloc(1, sizeof(*t));
+
+	t->root.kind = ENTRY_DIR;
+	t->nbucket = 1024;
+	t->bucket = xcalloc(t->nbucket, sizeof(*t->bucket));
+	return t;
+}
+
+/*
+ * Whiteouts and opaque markers first: they apply to the lower layers only,
+ * wherever they sit in this layer's tar.  Then the other entries in tar
+ * order, so a later entry for the same path wins as it would on extraction.
+ * An entry that cannot be placed (unsafe name, empty path) still brought its
+ * data along: that data gets an inode no name reaches, which is waste.
+ */
+void
+tree_apply(struct tree *t, const struct layer_result *r, int index,
+    struct findings *findings)
+{
+	const struct layer_entry *e;
+	size_t i;
+
+	if (t == NULL || r == NULL || index < 0)
+		return;
+	if ((size_t)index >= t->n_layers)
+		t->n_layers = (size_t)index + 1;
+	for (i = 0; i < r->n_entries; i++) {
+		e = &r->entries[i];
+		if ((e->flags & ENTRY_F_UNSAFE) || e->path == NULL)
+			continue;
+		if (e->kind == ENTRY_WHITEOUT)
+			apply_whiteout(t, e);
+		else if (e->kind == ENTRY_OPAQUE)
+			apply_opaque(t, e);
+	}
+	for (i = 0; i < r->n_entries; i++) {
+		e = &r->entries[i];
+		if (e->kind == ENTRY_WHITEOUT || e->kind == ENTRY_OPAQUE)
+			continue;
+		if ((e->flags & ENTRY_F_UNSAFE) || e->path == NULL ||
+		    e->path[0] == '\0') {
+			if (e->kind == ENTRY_FILE && e->path != NULL)
+				inode_new(t, e, index);
+			continue;
+		}
+		apply_entry(t, e, index, findings);
+	}
+}
+
+void
+tree_finish(struct tree *t, struct tree_totals *totals,
+    struct findings *findings)
+{
+	struct node *n, *to;
+	const struct inode *x;
+	char *path;
+	size_t i;
+	int hops;
+
+	memset(totals, 0, sizeof(*totals));
+	free(t->layer_wasted);
+	t->layer_wasted = xcalloc(t->n_layers ? t->n_layers : 1,
+	    sizeof(*t->layer_wasted));
+	for (i = 1; i < t->nino; i++) {
+		x = &t->ino[i];
+		if (x->refs > 0)
+			totals->final_bytes += x->size;
+		else if (x->layer >= 0 && (size_t)x->layer < t->n_layers)
+			t->layer_wasted[x->layer] += x->size;
+	}
+	for (i = 0; i < t->n_layers; i++)
+		totals->wasted_bytes += t->layer_wasted[i];
+	totals->layer_wasted = t->layer_wasted;
+	totals->n_layers = t->n_layers;
+	totals->final_entries = (int64_t)t->nnodes;
+
+	/*
+	 * Children lists keep the order of the entries, never of the hash,
+	 * so the findings come out in the same order on every run.
+	 */
+	for (n = node_next(t, &t->root); n != NULL; n = node_next(t, n)) {
+		if (n->kind == ENTRY_FILE || n->kind == ENTRY_HARDLINK)
+			totals->final_files++;
+		if (n->kind != ENTRY_SYMLINK || n->link == NULL ||
+		    n->link[0] == '\0' || findings == NULL)
+			continue;
+		/* Dangling links are normal in images (/proc, /dev): only
+		 * loops are reported. */
+		hops = 1;
+		if (resolve(t, n->parent, n->link, 1, &hops, &to) != WALK_LOOP)
+			continue;
+		path = node_path(t, n);
+		findings_add(findings, "symlink-loop", "symbolic link loop",
+		    "%s -> %s", path, n->link);
+		free(path);
+	}
+}
+
+struct cands {
+	struct cand *v;
+	size_t n, cap;
+};
+
+static void
+cand_push(struct cands *c, int64_t size, const struct node *node,
+    uint32_t ino, int layer, int kind)
+{
+	xgrow((void **)&c->v, &c->cap, c->n + 1, sizeof(*c->v));
+	c->v[c->n].size = size;
+	c->v[c->n].node = node;
+	c->v[c->n].ino = ino;
+	c->v[c->n].layer = layer;
+	c->v[c->n].kind = kind;
+	c->v[c->n].path = NULL;
+	c->n++;
+}
+
+/* Largest first; equal sizes are ordered later, by path. */
+static int
+cand_size_cmp(const void *pa, const void *pb)
+{
+	const struct cand *a = pa, *b = pb;
+
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	return 0;
+}
+
+static int
+cand_path_cmp(const void *pa, const void *pb)
+{
+	const struct cand *a = pa, *b = pb;
+	int c = strcmp(a->path, b->path);
+
+	if (c != 0)
+		return c;
+	if (a->layer != b->layer)
+		return a->layer < b->layer ? -1 : 1;
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The first n candidates by size (descending) then path (ascending).  Paths
+ * are built only for the groups of equal size that the answer reaches, so
+ * a million files cost a million sizes sorted, not a million paths.  With
+ * dedupe set, an inode is listed once, under its first path.
+ */
+static size_t
+select_top(struct tree *t, struct cand *c, size_t nc, size_t n, int dedupe,
+    struct tree_file **out)
+{
+	struct tree_file *res;
+	unsigned char *seen = NULL;
+	size_t i, j, k, nres = 0;
+
+	*out = NULL;
+	if (n > nc)
+		n = nc;
+	if (n == 0)
+		return 0;
+	res = xcalloc(n, sizeof(*res));
+	if (dedupe)
+		seen = xcalloc(t->nino + 1, 1);
+	qsort(c, nc, sizeof(*c), cand_size_cmp);
+	for (i = 0; i < nc && nres < n; i = j) {
+		for (j = i; j < nc && c[j].size == c[i].size; j++)
+			c[j].path = c[j].node != NULL ?
+			    node_path(t, c[j].node) :
+			    slash_path(t->ino[c[j].ino].path);
+		qsort(c + i, j - i, sizeof(*c), cand_path_cmp);
+		for (k = i; k < j && nres < n; k++) {
+			if (seen != NULL && c[k].ino != 0) {
+				if (seen[c[k].ino])
+					continue;
+				seen[c[k].ino] = 1;
+			}
+			res[nres].path = c[k].path;
+			res[nres].size = c[k].size;
+			res[nres].layer = c[k].layer;
+			res[nres].kind = c[k].kind;
+			c[k].path = NULL;
+			nres++;
+		}
+	}
+	for (k = 0; k < nc; k++)
+		free(c[k].path);
+	free(seen);
+	if (nres == 0) {
+		free(res);
+		res = NULL;
+	}
+	*out = res;
+	return nres;
+}
+
+size_t
+tree_largest_files(struct tree *t, size_t n, struct tree_file **out)
+{
+	struct cands c = { NULL, 0, 0 };
+	struct node *m;
+	size_t got;
+
+	for (m = node_next(t, &t->root); m != NULL; m = node_next(t, m))
+		if ((m->kind == ENTRY_FILE || m->kind == ENTRY_HARDLINK) &&
+		    m->ino != 0 && t->ino[m->ino].size > 0)
+			cand_push(&c, t->ino[m->ino].size, m, m->ino,
+			    t->ino[m->ino].layer, m->kind);
+	got = select_top(t, c.v, c.n, n, 1, out);
+	free(c.v);
+	return got;
+}
+
+struct dirsum {
+	const struct node *node;
+	uint32_t parent;	/* index of the parent directory */
+	uint32_t stamp;		/* last inode counted here */
+	int depth;
+	int64_t bytes;
+};
+
+struct shared {
+	uint32_t ino;
+	uint32_t dir;
+};
+
+static int
+shared_cmp(const void *pa, const void *pb)
+{
+	const struct shared *a = pa, *b = pb;
+
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	return (a->dir > b->dir) - (a->dir < b->dir);
+}
+
+/*
+ * Bytes below every directory, each inode counted once per directory even
+ * when several of its names sit below it.  Files with one name go into
+ * their directory and are summed upwards in one pass; names of shared
+ * inodes are then walked up one by one, stamping each directory with the
+ * inode so a second name of it below the same directory adds nothing.
+ */
+size_t
+tree_largest_dirs(struct tree *t, size_t n, int maxdepth,
+    struct tree_file **out)
+{
+	struct dirsum *d = NULL;
+	struct shared *sh = NULL;
+	struct cands c = { NULL, 0, 0 };
+	size_t nd = 0, dcap = 0, nsh = 0, shcap = 0, i, got;
+	struct node *m;
+	uint32_t pi, k;
+	int64_t size;
+
+	xgrow((void **)&d, &dcap, 1, sizeof(*d));
+	memset(&d[0], 0, sizeof(d[0]));
+	d[0].node = &t->root;
+	nd = 1;
+	for (m = node_next(t, &t->root); m != NULL; m = node_next(t, m)) {
+		pi = m->parent == &t->root ? 0 : m->parent->aux;
+		if (m->kind == ENTRY_DIR) {
+			xgrow((void **)&d, &dcap, nd + 1, sizeof(*d));
+			d[nd].node = m;
+			d[nd].parent = pi;
+			d[nd].stamp = 0;
+			d[nd].depth = d[pi].depth + 1;
+			d[nd].bytes = 0;
+			m->aux = (uint32_t)nd++;
+		} else if (m->ino != 0 && t->ino[m->ino].size > 0) {
+			if (t->ino[m->ino].refs <= 1) {
+				d[pi].bytes += t->ino[m->ino].size;
+				continue;
+			}
+			xgrow((void **)&sh, &shcap, nsh + 1, sizeof(*sh));
+			sh[nsh].ino = m->ino;
+			sh[nsh].dir = pi;
+			nsh++;
+		}
+	}
+	/* Pre-order puts every directory after its parent. */
+	for (i = nd - 1; i > 0; i--)
+		d[d[i].parent].bytes += d[i].bytes;
+	if (nsh > 0)
+		qsort(sh, nsh, sizeof(*sh), shared_cmp);
+	for (i = 0; i < nsh; i++) {
+		size = t->ino[sh[i].ino].size;
+		for (k = sh[i].dir; d[k].stamp != sh[i].ino; k = d[k].parent) {
+			d[k].stamp = sh[i].ino;
+			d[k].bytes += size;
+			if (k == 0)
+				break;
+		}
+	}
+	for (i = 1; i < nd; i++)
+		if (d[i].bytes > 0 && (maxdepth <= 0 || d[i].depth <= maxdepth))
+			cand_push(&c, d[i].bytes, d[i].node, 0,
+			    d[i].node->layer, ENTRY_DIR);
+	got = select_top(t, c.v, c.n, n, 0, out);
+	free(c.v);
+	free(sh);
+	free(d);
+	return got;
+}
+
+size_t
+tree_wasted(struct tree *t, size_t n, struct tree_file **out)
+{
+	struct cands c = { NULL, 0, 0 };
+	size_t i, got;
+
+	for (i = 1; i < t->nino; i++)
+		if (t->ino[i].refs == 0 && t->ino[i].size > 0)
+			cand_push(&c, t->ino[i].size, NULL, (uint32_t)i,
+			    t->ino[i].layer, ENTRY_FILE);
+	got = select_top(t, c.v, c.n, n, 0, out);
+	free(c.v);
+	return got;
+}
+
+void
+tree_files_free(struct tree_file *v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
+void
+tree_free(struct tree *t)
+{
+	struct node_chunk *c, *next;
+
+	if (t == NULL)
+		return;
+	for (c = t->chunks; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(t->bucket);
+	free(t->ino);
+	free(t->layer_wasted);
+	free(t);
+}
