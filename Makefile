@@ -87,8 +87,8 @@ demo: deps imgaudit
 	rm -rf $(BUILD)/demo-images
 	python3 test-images/build.py $(BUILD)/demo-images --only demo
 	./imgaudit audit --quiet --format json -o demo-report.json \
-	  $(BUILD)/demo-images/demo/docker-archive.tar
-	./imgaudit audit $(BUILD)/demo-images/demo/docker-archive.tar
+	  $(BUILD)/demo-images/demo/oci-gzip
+	./imgaudit audit $(BUILD)/demo-images/demo/oci-gzip
 
 ## bench: time an audit of the large test image against gzip -dc and tar -tzf
 bench: imgaudit

@@ -164,29 +164,30 @@ summary(struct out *o, const cJSON *r)
 
 	emit(o, "imgaudit: %s\n", safe(str(img, "ref"), (size_t)w - 10, line,
 	    sizeof(line)));
-	emit(o, "  image     %.19s  %s  created %s\n",
+	emit(o, "  image       %.19s  %s  created %s\n",
 	    digest ? digest : "(no digest)",
 	    safe(str(img, "platform"), 24, a, sizeof(a)),
 	    safe(str(img, "created"), 30, b, sizeof(b)));
-	emit(o, "  size      %s in %d layers, %s to pull (compressed)\n",
+	emit(o, "  size        %s in %d layers; %s to pull (compressed)\n",
 	    report_human_size((int64_t)layer_bytes, a, sizeof(a)),
 	    (int)num(t, "layers"),
 	    report_human_size((int64_t)num(t, "compressed_bytes"), b,
 	    sizeof(b)));
-	emit(o, "  final     %s in %s files (%s entries)\n",
+	emit(o, "  final tree  %s in %s files, %s entries\n",
 	    report_human_size((int64_t)num(t, "final_bytes"), a, sizeof(a)),
 	    grouped((int64_t)num(t, "final_files"), b, sizeof(b)),
 	    grouped((int64_t)num(t, "final_entries"), c, sizeof(c)));
-	emit(o, "  wasted    %s (%.1f%% of layer bytes) in files a later layer "
-	    "overwrites or deletes\n",
-	    report_human_size((int64_t)wasted, a, sizeof(a)),
+	emit(o, "  wasted      %s (%.1f%%): pulled, but overwritten or deleted by "
+	    "a later layer\n", report_human_size((int64_t)wasted, a, sizeof(a)),
 	    layer_bytes > 0 ? 100.0 * wasted / layer_bytes : 0.0);
-	emit(o, "  dive      efficiency %.1f%%, wasted %s, user wasted %.1f%% "
-	    "(dive's own definitions)\n", 100.0 * num(t, "dive_efficiency"),
+	emit(o, "  efficiency  %.1f%% of the pulled file bytes are visible in the "
+	    "final tree\n", 100.0 * num(t, "efficiency"));
+	emit(o, "  dive        efficiency %.1f%%, wasted %s, user wasted %.1f%% "
+	    "(as dive computes them)\n", 100.0 * num(t, "dive_efficiency"),
 	    report_human_size((int64_t)num(t, "dive_wasted_bytes"), d,
 	    sizeof(d)), 100.0 * num(t, "dive_user_wasted_percent"));
-	emit(o, "  efficiency %.1f%% (final bytes / layer bytes); sizes are "
-	    "decimal: 1 MB = 1,000,000 bytes\n", 100.0 * num(t, "efficiency"));
+	emit(o, "  (sizes are decimal, as docker prints them: 1 MB = 1,000,000 "
+	    "bytes)\n");
 }
 
 static void
