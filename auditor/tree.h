@@ -40,18 +40,22 @@
 struct tree;
 
 struct tree_totals {
-	int64_t final_bytes;	/* distinct file data reachable in the final tree */
-	int64_t final_files;	/* regular files and hard links in the final tree */
+	int64_t final_bytes;	/* distinct file data reachable in the final
+				   tree */
+	int64_t final_files;	/* regular files and hard links in the final
+				   tree */
 	int64_t final_entries;	/* every entry: files, dirs, links, others */
 	int64_t wasted_bytes;	/* sum of layer_wasted[] */
-	int64_t *layer_wasted;	/* per layer: bytes of its files not in the final tree;
-				   array of n_layers, owned by the tree */
+	int64_t *layer_wasted;	/* per layer: bytes of its files not in the
+				   final tree; array of n_layers, owned by
+				   the tree */
 	size_t n_layers;
 };
 
 /* A file version, for the largest and wasted lists. */
 struct tree_file {
-	char *path;		/* allocated: the caller frees with tree_files_free() */
+	char *path;		/* allocated: the caller frees with
+				   tree_files_free() */
 	int64_t size;
 	int layer;		/* layer whose data it is */
 	int kind;		/* enum entry_kind of the version */
