@@ -261,8 +261,14 @@ open_output(const struct options *o)
 {
 	int fd;
 
+	struct stat sb;
+
 	if (o->output == NULL || strcmp(o->output, "-") == 0)
 		return stdout;
+	/* A device or a pipe (-o /dev/stdout) is written, not replaced. */
+	if (stat(o->output, &sb) == 0 && !S_ISREG(sb.st_mode) &&
+	    !S_ISDIR(sb.st_mode))
+		return fopen(o->output, "w");
 	if ((size_t)snprintf(tmp_path, sizeof(tmp_path), "%s.tmp.XXXXXX",
 	    o->output) >= sizeof(tmp_path)) {
 		errno = ENAMETOOLONG;
@@ -296,8 +302,8 @@ render(const struct options *o, const cJSON *report)
 		rc = report_write_json(report, f);
 	else
 		rc = report_write_text(report, f, &topt);
-	if (f == stdout) {
-		if (fflush(stdout) != 0 || rc != 0) {
+	if (f == stdout || !tmp_live) {
+		if (fflush(f) != 0 || rc != 0 || (f != stdout && fclose(f) != 0)) {
 			fprintf(stderr, "imgaudit: writing the report: %s\n",
 			    strerror(errno));
 			return IA_EINPUT;

@@ -40,6 +40,7 @@ struct reader {
 	unsigned char *inbuf, *midbuf;
 	size_t pending;			/* sniffed bytes not yet handed on */
 	int blob_eof;
+	int padded;			/* zeros added after the stream's end */
 	struct archive *raw, *tar;
 	struct layer_result *res;
 };
@@ -199,14 +200,39 @@ pull_tar_bytes(struct reader *r, void *buf, size_t size)
 	return n;
 }
 
+/*
+ * Some writers (umoci among them) end a layer right after the last file's
+ * data, without the padding to a 512-byte block and without the two zero
+ * blocks that end a tar.  Go's tar reader, and so docker and containerd,
+ * take that as the end; so do we, by handing libarchive the missing zeros.
+ * They are not part of the layer: not hashed, not counted.  A layer cut
+ * short for real is still caught, by its digest and its diff_id.
+ */
+static const unsigned char zero_blocks[512 + 1024];
+
 static la_ssize_t
 read_tar(struct archive *a, void *ctx, const void **buf)
 {
 	struct reader *r = ctx;
+	ssize_t n;
+	size_t pad;
 
 	(void)a;
 	*buf = r->midbuf;
-	return pull_tar_bytes(r, r->midbuf, CHUNK);
+	n = pull_tar_bytes(r, r->midbuf, CHUNK);
+	if (n != 0 || r->padded)
+		return n;
+	r->padded = 1;
+	pad = (size_t)((512 - r->uncompressed % 512) % 512);
+	if (pad == 0)
+		return 0;
+	findings_add(&r->res->findings, "tar-unpadded",
+	    "layer tar ends without padding or end-of-archive blocks",
+	    "%s: the tar stream stops %lld bytes after its last data block "
+	    "(written by a tool like umoci); read as docker and containerd "
+	    "read it", r->spec->name, (long long)(r->uncompressed % 512));
+	*buf = zero_blocks;
+	return (la_ssize_t)(pad + 1024);
 }
 
 static enum layer_compression

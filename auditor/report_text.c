@@ -168,9 +168,9 @@ summary(struct out *o, const cJSON *r)
 	    digest ? digest : "(no digest)",
 	    safe(str(img, "platform"), 24, a, sizeof(a)),
 	    safe(str(img, "created"), 30, b, sizeof(b)));
-	emit(o, "  size        %s in %d layers; %s to pull (compressed)\n",
+	emit(o, "  size        %s in %d layer%s; %s to pull (compressed)\n",
 	    report_human_size((int64_t)layer_bytes, a, sizeof(a)),
-	    (int)num(t, "layers"),
+	    (int)num(t, "layers"), (int)num(t, "layers") == 1 ? "" : "s",
 	    report_human_size((int64_t)num(t, "compressed_bytes"), b,
 	    sizeof(b)));
 	emit(o, "  final tree  %s in %s files, %s entries\n",
@@ -190,12 +190,67 @@ summary(struct out *o, const cJSON *r)
 	    "bytes)\n");
 }
 
+/*
+ * A history step as a Dockerfile line: "/bin/sh -c #(nop) COPY x" is
+ * "COPY x", "/bin/sh -c apt-get ..." is "RUN apt-get ...", and BuildKit's
+ * " # buildkit" tail goes.  The JSON keeps created_by exactly as written.
+ */
+static const char *
+step(const char *by, char *buf, size_t n)
+{
+	static const char nop[] = "/bin/sh -c #(nop) ";
+	static const char sh[] = "/bin/sh -c ";
+	static const char bk[] = " # buildkit";
+	size_t len;
+
+	if (by == NULL)
+		return "(no history)";
+	if (strncmp(by, nop, sizeof(nop) - 1) == 0) {
+		by += sizeof(nop) - 1;
+		while (*by == ' ')
+			by++;
+		snprintf(buf, n, "%s", by);
+	} else if (strncmp(by, sh, sizeof(sh) - 1) == 0) {
+		snprintf(buf, n, "RUN %s", by + sizeof(sh) - 1);
+	} else {
+		snprintf(buf, n, "%s", by);
+	}
+	len = strlen(buf);
+	if (len >= sizeof(bk) - 1 && strcmp(buf + len - sizeof(bk) + 1, bk) == 0)
+		len -= sizeof(bk) - 1;
+	while (len > 0 && buf[len - 1] == ' ')
+		len--;
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Like safe(), but a long string keeps its head: commands read from the left. */
+static const char *
+safe_head(const char *s, size_t width, char *buf, size_t n)
+{
+	char full[2048];
+
+	safe(s, sizeof(full) - 1, full, sizeof(full));
+	if (width >= n)
+		width = n - 1;
+	if (strlen(full) <= width || width < 8) {
+		snprintf(buf, n, "%.*s", (int)width, full);
+	} else {
+		size_t cut = width - 3;
+
+		while (cut > 0 && ((unsigned char)full[cut] & 0xc0) == 0x80)
+			cut--;
+		snprintf(buf, n, "%.*s...", (int)cut, full);
+	}
+	return buf;
+}
+
 static void
 layers(struct out *o, const cJSON *r)
 {
 	const cJSON *l;
 	int w = o->opt->width;
-	char a[32], b[32], c[32], d[32], cmd[512];
+	char a[32], b[32], c[32], d[32], cmd[512], line[1024];
 
 	heading(o, "LAYERS");
 	emit(o, "  %3s %8s %8s %8s %8s  %s\n", "#", "SIZE", "PULLED", "FILES",
@@ -208,7 +263,7 @@ layers(struct out *o, const cJSON *r)
 		    report_human_size((int64_t)num(l, "compressed_bytes"), b,
 		    sizeof(b)), grouped((int64_t)num(l, "files"), c, sizeof(c)),
 		    report_human_size((int64_t)num(l, "wasted_bytes"), d,
-		    sizeof(d)), safe(by ? by : "(no history)",
+		    sizeof(d)), safe_head(step(by, line, sizeof(line)),
 		    (size_t)(w - 44), cmd, sizeof(cmd)));
 	}
 }
