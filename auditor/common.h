@@ -44,6 +44,7 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* At most n bytes of s (fewer if s is shorter), NUL-terminated. */
 char *xstrndup(const char *s, size_t n);
 /* Grow *v (element size sz) so that it holds at least need elements. */
 void xgrow(void **v, size_t *cap, size_t need, size_t sz);

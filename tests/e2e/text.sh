@@ -118,8 +118,17 @@ if command -v script >/dev/null; then
 		RC=$?
 		ERR=$out
 	}
+	# Control: without --quiet the progress bar shows on a terminal
+	# (DESIGN.md "Reports"), so that the --quiet check below means something.
+	big=$IMAGES/demo/docker-archive.tar
+	tty_run "$T/tty-progress" TERM=xterm -- audit --format json \
+	    -o "$T/tty-progress.json" "$big"
+	if expect_rc 0 "progress on a terminal"; then
+		check "without --quiet a terminal shows progress [$CMD]" \
+		    test -s "$T/tty-progress"
+	fi
 	tty_run "$T/tty-quiet" TERM=xterm -- audit --quiet --format json \
-	    -o "$T/tty-quiet.json" "$img"
+	    -o "$T/tty-quiet.json" "$big"
 	if expect_rc 0 "--quiet on a terminal"; then
 		check "--quiet on a terminal: the terminal saw nothing [$CMD]:
 $(head -c 300 "$T/tty-quiet" | cat -v)" test ! -s "$T/tty-quiet"

@@ -339,6 +339,42 @@ test_hostile_names(void **state)
 	free(blob);
 }
 
+/*
+ * umoci writes layers that stop right after the last file's data.  Such a
+ * layer reads as docker reads it, with a finding; the digests cover only
+ * the bytes that are there.
+ */
+static void
+test_unpadded(void **state)
+{
+	static const struct tentry v[] = { { "f", AE_IFREG, 1000, NULL } };
+	size_t len, tar_len;
+	unsigned char *blob = make_tar(v, 1, NULL, &len, &tar_len);
+	struct mem m = { blob, 512 + 1000, 0, 65536 };
+	struct blob_stream bs = { mem_read, &m };
+	struct layer_spec spec;
+	struct layer_result *r;
+	struct ia_error err = { 0 };
+	char diff_id[72];
+
+	(void)state;
+	assert_int_equal(len, 512 + 1024 + 1024);	/* as written: padded */
+	hex_digest(blob, 512 + 1000, diff_id);
+	memset(&spec, 0, sizeof(spec));
+	spec.name = "layer 0";
+	spec.diff_id = diff_id;
+	spec.size = 512 + 1000;
+	spec.max_ratio = 100;
+	spec.ratio_floor = 1 << 20;
+	assert_int_equal(layer_read(&bs, &spec, &r, &err), IA_OK);
+	assert_int_equal(r->tar_bytes, 1512);
+	assert_int_equal(r->bytes, 1000);
+	assert_int_equal(r->findings.n, 1);
+	assert_string_equal(r->findings.v[0].kind, "tar-unpadded");
+	layer_result_free(r);
+	free(blob);
+}
+
 static void
 test_normalise(void **state)
 {
@@ -380,6 +416,7 @@ main(void)
 		cmocka_unit_test(test_media_type_disagrees),
 		cmocka_unit_test(test_bomb),
 		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test(test_unpadded),
 		cmocka_unit_test(test_normalise),
 	};
 

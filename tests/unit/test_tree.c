@@ -425,7 +425,7 @@ test_symlink_chain(void **state)
 {
 	struct fx *fx = *state;
 	struct ent v[11];
-	char names[10][8], targets[10][8];
+	char names[10][16], targets[10][8];
 	int i;
 
 	/* l0 -> l1 -> ... -> l9 -> t: at most 10 follows, no loop. */
@@ -447,7 +447,7 @@ test_symlink_hop_limit(void **state)
 {
 	struct fx *fx = *state;
 	struct ent v[42];
-	char names[42][8], targets[42][8];
+	char names[42][16], targets[42][16];
 	int i;
 
 	/* m0 -> m1 -> ... -> m40 -> t: following m0 takes 41 hops. */
