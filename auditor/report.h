@@ -37,7 +37,7 @@ int report_write_text(const cJSON *report, FILE *f,
 
 /*
  * Sizes as docker prints them: decimal units, three significant digits
- * ("1.22MB", "66.2kB", "512B").  buf needs 16 bytes.
+ * ("1.22MB", "66.2kB", "6.5kB", "1MB", "512B").  buf needs 16 bytes.
  */
 const char *report_human_size(int64_t bytes, char *buf, size_t n);
 

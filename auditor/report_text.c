@@ -42,12 +42,8 @@ report_human_size(int64_t bytes, char *buf, size_t n)
 		v /= 1000.0;
 		u++;
 	}
-	if (v >= 99.95)
-		snprintf(buf, n, "%.0f%s", v, units[u]);
-	else if (v >= 9.995)
-		snprintf(buf, n, "%.1f%s", v, units[u]);
-	else
-		snprintf(buf, n, "%.2f%s", v, units[u]);
+	/* "%.3g", as docker's go-units: 6.5kB, 1MB, 18.6MB. */
+	snprintf(buf, n, "%.3g%s", v, units[u]);
 	return buf;
 }
 

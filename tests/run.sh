@@ -59,7 +59,8 @@ if [ -n "${FIXTURES:-}" ]; then
 else
 	FIXTURES=$(cd "$REPO/.." && pwd)/shared/fixtures
 fi
-export IMGAUDIT IMAGES FIXTURES REPO
+E2E_RUNNER=1
+export IMGAUDIT IMAGES FIXTURES REPO E2E_RUNNER
 [ "$verbose" = 1 ] && export VERBOSE=1
 
 wanted() {	# is case $1 (e.g. "e2e/formats", "unit/test_tree") selected?

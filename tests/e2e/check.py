@@ -54,7 +54,6 @@ def load(path):
         with open(path, "rb") as f:
             data = f.read()
     except OSError as e:
-        sys.exit_code = 2
         print(f"cannot read {path}: {e}")
         sys.exit(2)
     try:

@@ -72,7 +72,7 @@ while IFS=$'\t' read -r dir variant kinds; do
 	mkdir -p "$T/out"
 	pushd "$work" >/dev/null || abort "cd $work"
 	run_ia "out/json" audit --quiet --format json --top 10 "$img"
-	popd >/dev/null
+	popd >/dev/null || abort "popd"
 	if expect_rc 0 "$path (hostile but readable)"; then
 		pycheck "$path: findings include $kinds [$CMD]" \
 		    findings "$OUT" $kinds
@@ -83,7 +83,7 @@ while IFS=$'\t' read -r dir variant kinds; do
 	fi
 	pushd "$work" >/dev/null || abort "cd $work"
 	run_ia "out/text" audit --quiet --format text "$img"
-	popd >/dev/null
+	popd >/dev/null || abort "popd"
 	if expect_rc 0 "$path, text report"; then
 		check "$path: text report has no ESC byte [$CMD]" no_esc "$OUT"
 	fi

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: MIT
 #
 # tests/e2e/lib.sh: shared code of the end-to-end cases (sourced, not a case).
@@ -11,8 +12,9 @@
 # test suites, or from counts made here by other tools (python's tarfile,
 # umoci, skopeo), and each case says which.
 #
-# Environment (tests/run.sh sets it; defaults let a case run by hand from the
-# repository root): IMGAUDIT, IMAGES, FIXTURES, REPO, TMPDIR, VERBOSE.
+# Environment (tests/run.sh sets it, with E2E_RUNNER=1; the defaults let a
+# case run by hand, e.g. `bash tests/e2e/formats.sh`, with KEEP=1 to keep its
+# scratch directory): IMGAUDIT, IMAGES, FIXTURES, REPO, TMPDIR, VERBOSE.
 
 set -u
 
@@ -21,10 +23,14 @@ REPO=${REPO:-$(cd "$E2E_DIR/../.." && pwd)}
 IMGAUDIT=${IMGAUDIT:-$REPO/imgaudit}
 IMAGES=${IMAGES:-$REPO/build/test-images}
 FIXTURES=${FIXTURES:-$(cd "$REPO/.." && pwd)/shared/fixtures}
-if [ -z "${TMPDIR:-}" ] || [ "${TMPDIR:-}" = /tmp ]; then
-	# Run by hand: make a private scratch directory.
-	TMPDIR=$(mktemp -d /tmp/imgaudit-e2e.XXXXXX)
-	[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$TMPDIR"' EXIT
+if [ -z "${E2E_RUNNER:-}" ]; then
+	# Run by hand, not by tests/run.sh: make a private scratch directory.
+	TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/imgaudit-e2e.XXXXXX") || exit 3
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "scratch: $TMPDIR"
+	else
+		trap 'rm -rf "$TMPDIR"' EXIT
+	fi
 fi
 export TMPDIR
 T=$TMPDIR			# short name for the case's scratch directory
@@ -89,7 +95,7 @@ need_image() {
 
 # The command line, quoted so that it can be pasted into a shell.
 quote_cmd() {
-	local out= a
+	local out='' a
 	for a in "$@"; do out="$out $(printf '%q' "$a")"; done
 	printf '%s' "${out# }"
 }

@@ -29,9 +29,9 @@ for name in basic demo; do
 	exp=$IMAGES/$name/expected.json
 	pushd "$IMAGES/$name" >/dev/null || abort "cd $IMAGES/$name"
 	ref=docker-archive.tar
-	[ -f "$ref" ] || { popd >/dev/null; fail "no $IMAGES/$name/$ref"; continue; }
+	[ -f "$ref" ] || { popd >/dev/null || abort popd; fail "no $IMAGES/$name/$ref"; continue; }
 	run_ia "$name" audit --quiet "$ref"
-	popd >/dev/null
+	popd >/dev/null || abort "popd"
 	expect_rc 0 "$name: text report" || continue
 	repro="(cd $IMAGES/$name && $CMD)"
 	txt=$OUT
