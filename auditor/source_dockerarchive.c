@@ -6,6 +6,8 @@
  *	legacy:      <id>/layer.tar, uncompressed, config "<hex>.json"
  *	kaniko:      "<hex>.tar.gz" gzip layers, config "sha256:<hex>"
  *	Docker 25+:  blobs/sha256/<hex> (an OCI layout inside the tar)
+ * Docker 25+ archives also carry an OCI index: the image's manifest digest
+ * and the layers' media types are taken from it (find_oci_manifest()).
  * Where a file name carries a digest (hex.json, sha256:hex, blobs/sha256/
  * hex, hex.tar.gz) the blob is verified against it; the legacy layer.tar
  * files carry none, and are verified against the config's diff_ids.
@@ -97,6 +99,100 @@ pick_entry(struct source *src, const cJSON *manifest, const char *ref,
 	return NULL;
 }
 
+/* Does manifest man use config cdigest?  Then take its names and types. */
+static int
+adopt_manifest(struct source *src, const char *mdigest, const char *cdigest)
+{
+	struct image *img = &src->img;
+	struct ia_error ignored;
+	const cJSON *layers, *d;
+	cJSON *man = NULL;
+	char path[128];
+	size_t i = 0;
+	int found = 0;
+
+	if (src_blob_path(mdigest, path, sizeof(path)) != 0 ||
+	    src_read_json(src, path, mdigest, "manifest", &man, &ignored) != IA_OK)
+		return 0;
+	d = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    man, "config"), "digest");
+	if (!cJSON_IsString(d) || strcmp(d->valuestring, cdigest) != 0)
+		goto done;
+	found = 1;
+	free(img->digest);
+	img->digest = xstrdup(mdigest);
+	layers = cJSON_GetObjectItemCaseSensitive(man, "layers");
+	if (cJSON_GetArraySize(layers) != (int)img->n_layers)
+		goto done;
+	cJSON_ArrayForEach(d, layers) {
+		struct image_layer *l = &img->layers[i++];
+		const char *mt = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(d, "mediaType"));
+		const char *ld = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(d, "digest"));
+		int comp = src_media_compression(mt);
+
+		/* Only where the manifest speaks of the very same blob. */
+		if (mt == NULL || ld == NULL || l->digest == NULL ||
+		    strcmp(ld, l->digest) != 0 || comp <= COMP_UNKNOWN)
+			continue;
+		l->media_type = xstrdup(mt);
+		l->compression = (enum layer_compression)comp;
+	}
+done:
+	cJSON_Delete(man);
+	return found;
+}
+
+/*
+ * Docker 25+ writes an OCI layout beside manifest.json.  Its index names
+ * the image manifest, whose digest is what registries and `docker images
+ * --digests` show, and whose media types say how each layer is
+ * compressed.  manifest.json stays the authority: this only adds names.
+ */
+static void
+find_oci_manifest(struct source *src, const char *cdigest)
+{
+	struct ia_error ignored;
+	const cJSON *d, *sd;
+	cJSON *index = NULL, *sub;
+	char path[128];
+
+	if (cdigest == NULL || !src_has(src, "index.json") ||
+	    src_read_json(src, "index.json", NULL, "index", &index,
+	    &ignored) != IA_OK)
+		return;
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(index,
+	    "manifests")) {
+		const char *mt = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(d, "mediaType"));
+		const char *md = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(d, "digest"));
+
+		if (md == NULL)
+			continue;
+		if (mt == NULL || strstr(mt, "index") == NULL) {
+			if (adopt_manifest(src, md, cdigest))
+				break;
+			continue;
+		}
+		/* One level of nesting, as docker writes for multi-platform. */
+		if (src_blob_path(md, path, sizeof(path)) != 0 ||
+		    src_read_json(src, path, md, "index", &sub, &ignored) != IA_OK)
+			continue;
+		cJSON_ArrayForEach(sd, cJSON_GetObjectItemCaseSensitive(sub,
+		    "manifests")) {
+			const char *smd = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(sd, "digest"));
+
+			if (smd != NULL && adopt_manifest(src, smd, cdigest))
+				break;
+		}
+		cJSON_Delete(sub);
+	}
+	cJSON_Delete(index);
+}
+
 enum ia_status
 source_docker_load(struct source *src, const char *ref,
     const struct source_options *opt, struct ia_error *err)
@@ -165,6 +261,8 @@ source_docker_load(struct source *src, const char *ref,
 	if (st != IA_OK)
 		goto done;
 	st = src_apply_config(src, config, err);
+	if (st == IA_OK)
+		find_oci_manifest(src, cdigest);
 	if (st == IA_OK && opt->platform_given && img->platform != NULL &&
 	    strncmp(img->platform, opt->platform, strlen(opt->platform)) != 0)
 		st = ia_seterr(err, IA_EINPUT, "%s: the image is %s, not %s",

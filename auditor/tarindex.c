@@ -138,8 +138,10 @@ tarindex_open(const char *path, struct tarindex **out, struct ia_error *err)
 			memset(m, 0, sizeof(*m));
 			m->name = member_name(name ? name : "");
 			m->offset = -1;
-			if (hl != NULL)
+			if (hl != NULL) {
 				m->link = member_name(hl);
+				m->is_hardlink = 1;
+			}
 			else if (sl != NULL)
 				m->link = xstrdup(sl);
 			if (archive_entry_filetype(e) == AE_IFREG && hl == NULL) {
@@ -203,7 +205,9 @@ tarindex_find(const struct tarindex *ti, const char *name)
 
 		if (hops >= 16)
 			return NULL;
-		if (m->link[0] == '/' || (slash = strrchr(m->name, '/')) == NULL)
+		/* Hard links name a path from the root; symlinks, from their dir. */
+		if (m->is_hardlink || m->link[0] == '/' ||
+		    (slash = strrchr(m->name, '/')) == NULL)
 			snprintf(buf, sizeof(buf), "%s", m->link);
 		else
 			snprintf(buf, sizeof(buf), "%.*s/%s",

@@ -29,6 +29,7 @@ struct tarmember {
 	int64_t offset;		/* of the data in the file */
 	int64_t size;
 	int is_reg;		/* regular file with data */
+	int is_hardlink;	/* link is a path from the archive root */
 };
 
 struct tarindex;
