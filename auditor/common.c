@@ -110,6 +110,28 @@ xgrow(void **v, size_t *cap, size_t need, size_t sz)
 	*cap = ncap;
 }
 
+/*
+ * FNV-1a over the name, seeded with the parent's address, then murmur3's
+ * finaliser: FNV's low bits alone spread "lib1", "lib2".. poorly.
+ */
+uint32_t
+ia_name_hash(const void *parent, const char *name, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)(uintptr_t)parent;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
 void
 findings_add(struct findings *f, const char *kind, const char *title,
     const char *fmt, ...)

@@ -50,6 +50,12 @@ char *xstrndup(const char *s, size_t n);
 void xgrow(void **v, size_t *cap, size_t need, size_t sz);
 
 /*
+ * Hash of a path component under a parent (the parent's address seeds it),
+ * for the trees keyed by (parent, name) in tree.c and dive.c.
+ */
+uint32_t ia_name_hash(const void *parent, const char *name, size_t len);
+
+/*
  * Findings: facts about the image that the report lists.  Each list keeps
  * at most FINDINGS_MAX entries; the rest are only counted in `dropped`, so a
  * hostile layer with a million bad names cannot make the report huge.

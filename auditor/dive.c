@@ -100,30 +100,11 @@ struct dive {
 	size_t ncomps, compcap;
 };
 
-/* The same hash as tree.c: FNV-1a seeded with the parent, murmur3 mix. */
-static uint32_t
-dn_hash(const struct dnode *parent, const char *name, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)(uintptr_t)parent;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)name[i];
-		h *= 0x100000001b3ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return (uint32_t)h;
-}
-
 static struct dnode *
 dn_lookup(const struct dive *d, const struct dnode *parent, const char *name,
     size_t len)
 {
-	uint32_t h = dn_hash(parent, name, len);
+	uint32_t h = ia_name_hash(parent, name, len);
 	struct dnode *n;
 
 	for (n = d->bucket[h & (d->nbucket - 1)]; n != NULL; n = n->hnext)
@@ -138,7 +119,7 @@ dn_hash_in(struct dive *d, struct dnode *n)
 {
 	size_t b;
 
-	n->hash = dn_hash(n->parent, n->name, n->namelen);
+	n->hash = ia_name_hash(n->parent, n->name, n->namelen);
 	b = n->hash & (d->nbucket - 1);
 	n->hnext = d->bucket[b];
 	d->bucket[b] = n;

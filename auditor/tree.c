@@ -39,33 +39,11 @@ enum walk {
 	WALK_LOOP		/* more than SYMLINK_HOPS symlinks followed */
 };
 
-/*
- * FNV-1a over the name, seeded with the parent's address, then murmur3's
- * finaliser: FNV's low bits alone spread "lib1", "lib2".. poorly.
- */
-static uint32_t
-name_hash(const struct node *parent, const char *name, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)(uintptr_t)parent;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)name[i];
-		h *= 0x100000001b3ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return (uint32_t)h;
-}
-
 static struct node *
 node_lookup(const struct tree *t, const struct node *parent, const char *name,
     size_t len)
 {
-	uint32_t h = name_hash(parent, name, len);
+	uint32_t h = ia_name_hash(parent, name, len);
 	struct node *n;
 
 	for (n = t->bucket[h & (t->nbucket - 1)]; n != NULL; n = n->hnext)
@@ -129,7 +107,7 @@ node_add(struct tree *t, struct node *parent, const char *name, size_t len,
 	n->parent = parent;
 	n->name = name;
 	n->namelen = (uint32_t)len;
-	n->hash = name_hash(parent, name, len);
+	n->hash = ia_name_hash(parent, name, len);
 	n->kind = (uint8_t)kind;
 	n->layer = layer;
 	b = n->hash & (t->nbucket - 1);
