@@ -136,12 +136,15 @@ read_layers(const struct audit_options *opt, struct audit *a,
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 		size_t done;
 
+		size_t failed;
+
 		pthread_mutex_lock(&p.lock);
 		done = p.done;
+		failed = p.first_failed;
 		pthread_mutex_unlock(&p.lock);
 		opt->progress(opt->progress_ctx, done, n,
 		    __atomic_load_n(&p.bytes_read, __ATOMIC_RELAXED), total);
-		if (done >= n || p.first_failed < n)
+		if (done >= n || failed < n)
 			break;
 		nanosleep(&ts, NULL);
 	}

@@ -100,7 +100,8 @@ src_stream(struct source *src, const char *name, struct blob_stream *bs,
 		if (!safe_name(name))
 			return ia_seterr(err, IA_EINPUT, "%s: refusing blob name "
 			    "'%s' (absolute or with '..')", src->path, name);
-		fd = openat(src->dirfd, name, O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: a fifo posing as a blob must not hang the open. */
+		fd = openat(src->dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
 			return ia_seterr(err, IA_EINPUT, "%s: missing blob %s: %s",
 			    src->path, name, strerror(errno));
@@ -109,6 +110,7 @@ src_stream(struct source *src, const char *name, struct blob_stream *bs,
 			return ia_seterr(err, IA_EINPUT, "%s: blob %s is not a "
 			    "regular file", src->path, name);
 		}
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 		s = xcalloc(1, sizeof(*s));
 		s->fd = fd;
 		s->name = src->path;
@@ -378,6 +380,10 @@ open_container(struct source *src, int want_dir, struct ia_error *err)
 	if (stat(src->path, &sb) != 0)
 		return ia_seterr(err, IA_EINPUT, "%s: %s", src->path,
 		    strerror(errno));
+	if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+		return ia_seterr(err, IA_EINPUT, "%s: not a regular file or "
+		    "directory (archives are read in place: save a stream to a "
+		    "file first)", src->path);
 	if (S_ISDIR(sb.st_mode)) {
 		if (want_dir == 0)
 			return ia_seterr(err, IA_EINPUT, "%s: is a directory, "

@@ -109,6 +109,11 @@ collect(struct source *src, const cJSON *index, int depth,
 				return ia_seterr(err, IA_EINPUT, "%s: image "
 				    "indexes nested more than %d deep", src->path,
 				    INDEX_DEPTH_MAX);
+			if (sel->n_docs >= sizeof(sel->docs) /
+			    sizeof(sel->docs[0]))
+				return ia_seterr(err, IA_EINPUT, "%s: more than "
+				    "%zu nested image indexes", src->path,
+				    sizeof(sel->docs) / sizeof(sel->docs[0]));
 			src_blob_path(digest, path, sizeof(path));
 			st = src_read_json(src, path, digest, "image index",
 			    &sub, err);
