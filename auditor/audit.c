@@ -150,8 +150,9 @@ read_layers(const struct audit_options *opt, struct audit *a,
 	}
 	for (k = 0; k < started; k++)
 		pthread_join(tids[k], NULL);
+	/* layers_done == layers tells the front end the bar is finished. */
 	if (opt->progress != NULL && started > 0)
-		opt->progress(opt->progress_ctx, p.done, n, p.bytes_read, total);
+		opt->progress(opt->progress_ctx, n, n, p.bytes_read, total);
 	if (p.first_failed < n) {
 		*err = p.errors[p.first_failed];
 		st = err->code;

@@ -243,6 +243,12 @@ progress(void *ctx, size_t done, size_t n, int64_t bytes, int64_t total)
 	char a[32], b[32];
 
 	(void)ctx;
+	if (done >= n) {
+		/* Finished (or failed): leave a clean line for what follows. */
+		fprintf(stderr, "\r\033[K");
+		fflush(stderr);
+		return;
+	}
 	if (total > 0)
 		fprintf(stderr, "\r\033[Kreading layers: %zu/%zu done, %s of %s",
 		    done, n, report_human_size(bytes, a, sizeof(a)),
@@ -250,8 +256,6 @@ progress(void *ctx, size_t done, size_t n, int64_t bytes, int64_t total)
 	else
 		fprintf(stderr, "\r\033[Kreading layers: %zu/%zu done, %s",
 		    done, n, report_human_size(bytes, a, sizeof(a)));
-	if (done >= n)
-		fprintf(stderr, "\r\033[K");
 	fflush(stderr);
 }
 
