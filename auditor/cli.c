@@ -112,6 +112,25 @@ usage_error(const char *fmt, ...)
 	return IA_EINPUT;
 }
 
+/*
+ * An error is one line, whatever the image put in the names it quotes:
+ * control characters are printed as \xNN (bsdtar's safe_fprintf).
+ */
+static void
+print_error(const char *msg)
+{
+	const unsigned char *p;
+
+	fputs("imgaudit: ", stderr);
+	for (p = (const unsigned char *)msg; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+	fputc('\n', stderr);
+}
+
 static int
 parse_long(const char *s, long long lo, long long hi, long long *out)
 {
@@ -359,8 +378,7 @@ cmd_audit(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	st = audit_run(&o.audit, &a, &err);
 	if (st != IA_OK) {
-		fprintf(stderr, "imgaudit: %s\n", err.msg[0] ? err.msg :
-		    ia_strstatus(st));
+		print_error(err.msg[0] ? err.msg : ia_strstatus(st));
 		return st;
 	}
 	report = report_build(a, o.top);

@@ -39,17 +39,13 @@ utf8_len(const unsigned char *s)
 	return n;
 }
 
-/* Add a string, with each invalid UTF-8 byte replaced by U+FFFD. */
-static void
-add_str(cJSON *o, const char *key, const char *s)
+/* A copy of s with each invalid UTF-8 byte replaced by U+FFFD. */
+static char *
+clean_utf8(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	char *clean, *q;
 
-	if (s == NULL) {
-		cJSON_AddNullToObject(o, key);
-		return;
-	}
 	q = clean = xmalloc(strlen(s) * 3 + 1);
 	while (*p != '\0') {
 		size_t n = utf8_len(p);
@@ -65,6 +61,19 @@ add_str(cJSON *o, const char *key, const char *s)
 		}
 	}
 	*q = '\0';
+	return clean;
+}
+
+static void
+add_str(cJSON *o, const char *key, const char *s)
+{
+	char *clean;
+
+	if (s == NULL) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	clean = clean_utf8(s);
 	cJSON_AddStringToObject(o, key, clean);
 	free(clean);
 }
@@ -75,11 +84,18 @@ add_int(cJSON *o, const char *key, int64_t v)
 	cJSON_AddNumberToObject(o, key, (double)v);
 }
 
-/* Entrypoint and Cmd keep their JSON form (an array, usually). */
+/*
+ * Entrypoint and Cmd keep their JSON form (an array, usually).  Invalid
+ * UTF-8 is replaced in the text first: JSON's own syntax is ASCII, so only
+ * string contents (values and keys) can change.
+ */
 static void
 add_raw_json(cJSON *o, const char *key, const char *text)
 {
-	cJSON *v = text ? cJSON_Parse(text) : NULL;
+	char *clean = text ? clean_utf8(text) : NULL;
+	cJSON *v = clean ? cJSON_Parse(clean) : NULL;
+
+	free(clean);
 
 	if (v == NULL)
 		v = cJSON_CreateNull();
