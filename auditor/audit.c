@@ -54,11 +54,15 @@ read_one(struct pool *p, size_t i)
 	spec.progress = &p->bytes_read;
 
 	st = source_open_layer(p->a->src, i, &bs, &size, &p->errors[i]);
-	if (st == IA_OK && il->size >= 0 && size < il->size) {
+	/* The blob's length is known before a byte is read: check it first. */
+	if (st == IA_OK && il->size >= 0 && size < il->size)
 		st = ia_seterr(&p->errors[i], IA_EINPUT, "%s: blob is truncated: "
 		    "%lld of %lld bytes", spec.name, (long long)size,
 		    (long long)il->size);
-	}
+	else if (st == IA_OK && il->size >= 0 && size > il->size)
+		st = ia_seterr(&p->errors[i], IA_EINPUT, "%s: blob is %lld "
+		    "bytes, longer than the %lld the manifest says", spec.name,
+		    (long long)size, (long long)il->size);
 	if (st == IA_OK)
 		st = layer_read(&bs, &spec, &p->a->layers[i], &p->errors[i]);
 	source_close_layer(p->a->src, &bs);

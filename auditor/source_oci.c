@@ -281,16 +281,19 @@ source_oci_manifest(struct source *src, const char *digest,
 		l->compression = (enum layer_compression)comp;
 		l->digest = xstrdup(ldigest);
 		l->blob = xstrdup(path);
-		/* A size must be a whole number a file could have. */
-		if (size != NULL && (!cJSON_IsNumber(size) ||
+		/*
+		 * A descriptor must give the blob's size (OCI image spec), a
+		 * whole number a file could have: it bounds what is read.
+		 */
+		if (size == NULL || (!cJSON_IsNumber(size) ||
 		    size->valuedouble < 0 || size->valuedouble > 9e18 ||
 		    size->valuedouble != (double)(int64_t)size->valuedouble)) {
-			st = ia_seterr(err, IA_EINPUT, "%s: layer %zu has an "
-			    "invalid size in the manifest (invalid manifest)",
-			    src->path, i);
+			st = ia_seterr(err, IA_EINPUT, "%s: layer %zu has a "
+			    "missing or invalid size in the manifest (invalid "
+			    "manifest)", src->path, i);
 			goto done;
 		}
-		l->size = size ? (int64_t)size->valuedouble : -1;
+		l->size = (int64_t)size->valuedouble;
 		i++;
 	}
 	if (src_blob_path(cdigest, path, sizeof(path)) != 0) {
