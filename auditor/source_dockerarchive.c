@@ -231,6 +231,13 @@ source_docker_load(struct source *src, const char *ref,
 		goto done;
 	}
 	img->n_layers = (size_t)cJSON_GetArraySize(layers);
+	if (img->n_layers > SOURCE_LAYERS_MAX) {
+		st = ia_seterr(err, IA_EINPUT, "%s: manifest.json lists %zu "
+		    "layers, over the limit of %d (no runtime mounts that many)",
+		    src->path, img->n_layers, SOURCE_LAYERS_MAX);
+		img->n_layers = 0;
+		goto done;
+	}
 	img->layers = xcalloc(img->n_layers, sizeof(*img->layers));
 	i = 0;
 	cJSON_ArrayForEach(l, layers) {

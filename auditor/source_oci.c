@@ -82,7 +82,7 @@ platform_match(const char *want, const char *have)
 
 /* Collect the manifests an index names, descending into nested indexes. */
 static enum ia_status
-collect(struct source *src, const cJSON *index, int depth,
+collect(struct source *src, const cJSON *index, int depth, const char *name,
     struct selection *sel, struct ia_error *err)
 {
 	const cJSON *manifests, *d;
@@ -94,7 +94,19 @@ collect(struct source *src, const cJSON *index, int depth,
 	cJSON_ArrayForEach(d, manifests) {
 		const char *mt = jstr(d, "mediaType");
 		const char *digest = jstr(d, "digest");
-		const cJSON *ann;
+		const cJSON *ann = cJSON_GetObjectItemCaseSensitive(d,
+		    "annotations");
+		/*
+		 * The reference name may sit on a nested index (skopeo writes
+		 * index.json -> index "latest" -> one manifest per platform):
+		 * its manifests inherit it.
+		 */
+		const char *own = jstr(ann, "org.opencontainers.image.ref.name");
+
+		if (own == NULL)
+			own = jstr(ann, "io.containerd.image.name");
+		if (own == NULL)
+			own = name;
 
 		if (digest == NULL || !digest_valid(digest))
 			return ia_seterr(err, IA_EINPUT, "%s: index entry with "
@@ -120,7 +132,7 @@ collect(struct source *src, const cJSON *index, int depth,
 			if (st != IA_OK)
 				return st;
 			sel->docs[sel->n_docs++] = sub;
-			st = collect(src, sub, depth + 1, sel, err);
+			st = collect(src, sub, depth + 1, own, sel, err);
 			if (st != IA_OK)
 				return st;
 			continue;
@@ -129,10 +141,7 @@ collect(struct source *src, const cJSON *index, int depth,
 			return ia_seterr(err, IA_EINPUT, "%s: more than %d "
 			    "manifests in the index", src->path, CANDIDATES_MAX);
 		sel->v[sel->n].digest = digest;
-		ann = cJSON_GetObjectItemCaseSensitive(d, "annotations");
-		sel->v[sel->n].name = jstr(ann, "org.opencontainers.image.ref.name");
-		if (sel->v[sel->n].name == NULL)
-			sel->v[sel->n].name = jstr(ann, "io.containerd.image.name");
+		sel->v[sel->n].name = own;
 		descriptor_platform(d, sel->v[sel->n].platform,
 		    sizeof(sel->v[sel->n].platform));
 		sel->n++;
@@ -255,6 +264,13 @@ source_oci_manifest(struct source *src, const char *digest,
 		goto done;
 	}
 	img->n_layers = (size_t)cJSON_GetArraySize(layers);
+	if (img->n_layers > SOURCE_LAYERS_MAX) {
+		st = ia_seterr(err, IA_EINPUT, "%s: manifest %s lists %zu layers, "
+		    "over the limit of %d (no runtime mounts that many)",
+		    src->path, digest, img->n_layers, SOURCE_LAYERS_MAX);
+		img->n_layers = 0;
+		goto done;
+	}
 	img->layers = xcalloc(img->n_layers, sizeof(*img->layers));
 	i = 0;
 	cJSON_ArrayForEach(d, layers) {
@@ -347,7 +363,7 @@ source_oci_load(struct source *src, const char *ref,
 	if (st != IA_OK)
 		goto done;
 	sel->n_docs = 1;
-	st = collect(src, sel->docs[0], 0, sel, err);
+	st = collect(src, sel->docs[0], 0, NULL, sel, err);
 	if (st != IA_OK)
 		goto done;
 	st = choose(src, ref, opt, sel, &digest, err);

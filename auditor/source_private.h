@@ -15,6 +15,11 @@
 
 /* JSON documents (manifests, configs, indexes) larger than this are refused. */
 #define SOURCE_JSON_MAX	(64LL * 1024 * 1024)
+/*
+ * Images with more layers than this are refused: overlayfs stacks at most
+ * 500 lower layers, docker at most 127, so none could run anyway.
+ */
+#define SOURCE_LAYERS_MAX	1000
 
 struct source {
 	struct image img;

@@ -183,4 +183,50 @@ run_ia noargs
 expect_rc 2 "usage: no arguments" &&
     check "usage: no arguments: says something on stderr" test -s "$ERR"
 
+# ---- regressions from the mutation sweep -----------------------------------
+# Each input below once broke the contract (a hang, a message of several
+# lines, invalid JSON on stdout, minutes spent on a sparse blob); each is
+# made here from a copy of basic/oci-gzip by tests/e2e/mutate.py.
+src=$IMAGES/basic/oci-gzip
+if [ -d "$src" ]; then
+	mk() {	# mk NAME MUTATION: $T/NAME is a mutated copy of basic/oci-gzip
+		rm -rf "$T/$1"
+		cp -r "$src" "$T/$1" &&
+		    python3 "$E2E_DIR/mutate.py" "$T/$1" "$2" ||
+		    fail "could not make the $1 image ($2)"
+	}
+	mk fifo-blob fifo-layer &&
+	    refuse "a layer blob that is a fifo" "not a regular file" \
+	    "$T/fifo-blob" --quiet "$T/fifo-blob"
+	mk fifo-index fifo-index &&
+	    refuse "index.json that is a fifo" "not a regular file" \
+	    "$T/fifo-index" --quiet "$T/fifo-index"
+	mk newline-mt newline-media-type &&
+	    refuse "a media type with a newline in it" "unsupported media type" \
+	    "$T/newline-mt" --quiet "$T/newline-mt"
+	mk no-size no-size &&
+	    refuse "a layer descriptor without a size" "size" \
+	    "$T/no-size" --quiet "$T/no-size"
+	mk long-blob long-blob &&
+	    refuse "a blob longer than its descriptor" "longer" \
+	    "$T/long-blob" --quiet "$T/long-blob"
+	mk many-layers many-layers &&
+	    refuse "a manifest listing 1001 layers" "1001 layers" \
+	    "$T/many-layers" --quiet "$T/many-layers"
+	if mk bad-utf8 bad-utf8-entrypoint; then
+		run_ia bad_utf8 audit --quiet --format json "$T/bad-utf8"
+		expect_rc 0 "invalid UTF-8 in Entrypoint" &&
+		    check "invalid UTF-8 in Entrypoint: stdout is strict UTF-8 JSON with U+FFFD $(last_run)" \
+		    python3 -c 'import json, sys
+d = json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))
+sys.exit(0 if "\ufffd" in d["image"]["entrypoint"][0] else 1)' "$OUT"
+	fi
+fi
+# A nested index carries the reference name (skopeo's layout): oci:DIR:REF
+# finds the manifests below it.
+if [ -d "$IMAGES/multiarch/oci-gzip" ]; then
+	run_ia nested_ref audit --quiet --format json "oci:$IMAGES/multiarch/oci-gzip:latest"
+	expect_rc 0 "oci:DIR:latest where 'latest' names a nested index"
+fi
+
 finish
