@@ -220,7 +220,7 @@ step(const char *by, char *buf, size_t n)
 	return buf;
 }
 
-/* Like safe(), but a long string keeps its head: commands read from the left. */
+/* Like safe(), but a long string keeps its head (commands read left first). */
 static const char *
 safe_head(const char *s, size_t width, char *buf, size_t n)
 {

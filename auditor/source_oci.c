@@ -19,8 +19,10 @@
 
 #define MT_OCI_INDEX	"application/vnd.oci.image.index.v1+json"
 #define MT_OCI_MANIFEST	"application/vnd.oci.image.manifest.v1+json"
-#define MT_DOCKER_LIST	"application/vnd.docker.distribution.manifest.list.v2+json"
-#define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define MT_DOCKER_LIST \
+	"application/vnd.docker.distribution.manifest.list.v2+json"
+#define MT_DOCKER_MANIFEST \
+	"application/vnd.docker.distribution.manifest.v2+json"
 
 struct candidate {
 	const char *digest;	/* borrowed from a document in docs[] */

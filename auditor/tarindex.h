@@ -45,7 +45,8 @@ enum ia_status tarindex_open(const char *path, struct tarindex **out,
  * Find a member by name, following symlinks and hard links inside the
  * archive (bounded: a loop gives NULL).  Returns a regular member or NULL.
  */
-const struct tarmember *tarindex_find(const struct tarindex *ti, const char *name);
+const struct tarmember *tarindex_find(const struct tarindex *ti,
+    const char *name);
 
 /* Does a member (of any type) of that name exist? */
 int tarindex_has(const struct tarindex *ti, const char *name);
