@@ -54,7 +54,7 @@ $(BUILD)/obj/%.o: auditor/%.c auditor/*.h | $(BUILD)/obj
 $(BUILD)/obj $(BUILD)/tests:
 	mkdir -p $@
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBOBJS) | $(BUILD)/tests
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/*.h $(LIBOBJS) | $(BUILD)/tests
 	$(CC) $(ALLCFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS) -lcmocka
 
 ## test-images: build the deterministic test images into build/test-images

@@ -38,7 +38,13 @@ def save():
         json.dump(index, f)
 
 
-if what == "fifo-layer":
+if what == "wrong-diff-id":
+    # Blobs intact, digests of config, manifest and index updated: only
+    # hashing the uncompressed stream can tell.
+    config["rootfs"]["diff_ids"][1] = \
+        "sha256:" + hashlib.sha256(b"not this layer").hexdigest()
+    save()
+elif what == "fifo-layer":
     p = path(manifest["layers"][0]["digest"])
     os.unlink(p)
     os.mkfifo(p)

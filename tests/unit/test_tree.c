@@ -14,24 +14,8 @@
 
 #include <cmocka.h>
 
+#include "layer_fixture.h"
 #include "tree.h"
-
-/* One entry as a test writes it. */
-struct ent {
-	int kind;
-	const char *path;
-	const char *link;
-	int64_t size;
-	int flags;
-};
-
-#define F(p, n)		{ ENTRY_FILE, (p), NULL, (n), 0 }
-#define D(p)		{ ENTRY_DIR, (p), NULL, 0, 0 }
-#define SL(p, to)	{ ENTRY_SYMLINK, (p), (to), 0, 0 }
-#define HL(p, to)	{ ENTRY_HARDLINK, (p), (to), 0, 0 }
-#define WH(p)		{ ENTRY_WHITEOUT, (p), NULL, 0, 0 }
-#define OPQ(p)		{ ENTRY_OPAQUE, (p), NULL, 0, 0 }
-#define NELEM(v)	(sizeof(v) / sizeof((v)[0]))
 
 #define MAXLAYERS	8
 
@@ -46,20 +30,8 @@ struct fx {
 static void
 add_layer(struct fx *fx, const struct ent *v, size_t n)
 {
-	struct layer_result *r = xcalloc(1, sizeof(*r));
-	size_t i;
-
 	assert_true(fx->n < MAXLAYERS);
-	r->entries = xcalloc(n ? n : 1, sizeof(*r->entries));
-	r->n_entries = n;
-	for (i = 0; i < n; i++) {
-		r->entries[i].kind = (uint8_t)v[i].kind;
-		r->entries[i].path = xstrdup(v[i].path);
-		r->entries[i].link = v[i].link ? xstrdup(v[i].link) : NULL;
-		r->entries[i].size = v[i].size;
-		r->entries[i].flags = (uint8_t)v[i].flags;
-	}
-	fx->r[fx->n++] = r;
+	fx->r[fx->n++] = fixture_layer(v, n);
 }
 
 #define LAYER(fx, v)	add_layer((fx), (v), NELEM(v))
