@@ -4,8 +4,10 @@
 CC      ?= cc
 PKGS     = libarchive libcjson libcrypto
 CFLAGS  ?= -O2 -g
+# Warnings are errors (`make WERROR=` to build past a new compiler's ones).
+WERROR  ?= -Werror
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-           -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual -Wundef
+           -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual -Wundef $(WERROR)
 ALLCFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(MOREFLAGS) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Iauditor
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lcjson -lcrypto) \
@@ -67,16 +69,16 @@ $(BUILD)/test-images/.stamp: test-images/build.py
 
 unit: $(UNITBINS)
 
-## check: install deps, build with -Werror, run unit and end-to-end tests
+## check: install deps, build (warnings are errors), run unit and end-to-end tests
 check: deps
-	$(MAKE) MOREFLAGS="-Werror $(MOREFLAGS)" imgaudit unit test-images
+	$(MAKE) WERROR=-Werror imgaudit unit test-images
 	tests/run.sh $(BUILD)
 
 ## check-asan: the same tests under AddressSanitizer and UBSan
 check-asan: deps
 	$(MAKE) BUILD=build-asan BIN=build-asan/imgaudit \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-	  MOREFLAGS="-Werror $(MOREFLAGS)" build-asan/imgaudit unit
+	  WERROR=-Werror build-asan/imgaudit unit
 	$(MAKE) test-images
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  IMGAUDIT=$(CURDIR)/build-asan/imgaudit IMAGES=$(CURDIR)/$(BUILD)/test-images \
