@@ -171,7 +171,7 @@ done:
 static const struct tarmember *
 lookup(const struct tarindex *ti, const char *name)
 {
-	struct tarmember key;
+	struct tarmember key = { 0 };
 	char *k = member_name(name);
 	const struct tarmember *m;
 
