@@ -104,6 +104,17 @@ hex_digest(const unsigned char *buf, size_t n, char out[72])
 		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
 }
 
+/* A spec with the defaults the reader gets from the front end. */
+static void
+spec_init(struct layer_spec *spec, const char *name, int64_t size)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->name = name;
+	spec->size = size;
+	spec->max_ratio = 100;
+	spec->ratio_floor = 1 << 20;
+}
+
 static const struct tentry sample[] = {
 	{ "./etc/", AE_IFDIR, 0, NULL },
 	{ "./etc/hosts", AE_IFREG, 100, NULL },
@@ -126,14 +137,10 @@ read_sample(const char *filter, enum layer_compression comp)
 	struct ia_error err = { 0 };
 	char digest[72];
 
-	memset(&spec, 0, sizeof(spec));
+	spec_init(&spec, "test layer", (int64_t)len);
 	hex_digest(blob, len, digest);
-	spec.name = "test layer";
 	spec.digest = digest;
-	spec.size = (int64_t)len;
 	spec.compression = comp;
-	spec.max_ratio = 100;
-	spec.ratio_floor = 1 << 20;
 	assert_int_equal(layer_read(&bs, &spec, &r, &err), IA_OK);
 	assert_string_equal(r->digest, digest);
 	assert_int_equal(r->compressed_bytes, (int64_t)len);
@@ -194,12 +201,8 @@ test_diff_id(void **state)
 
 	(void)state;
 	hex_digest(plain, plain_len, diff_id);
-	memset(&spec, 0, sizeof(spec));
-	spec.name = "layer";
+	spec_init(&spec, "layer", -1);
 	spec.diff_id = diff_id;
-	spec.size = -1;
-	spec.max_ratio = 100;
-	spec.ratio_floor = 1 << 20;
 	assert_int_equal(layer_read(&bs, &spec, &r, &err), IA_OK);
 	assert_string_equal(r->diff_id, diff_id);
 	layer_result_free(r);
@@ -219,13 +222,9 @@ expect_failure(const char *filter, int damage, const char *digest,
 	struct layer_result *r = (void *)1;
 	struct ia_error err = { 0 };
 
-	memset(&spec, 0, sizeof(spec));
-	spec.name = "layer 7";
+	spec_init(&spec, "layer 7", damage == 1 ? (int64_t)len : -1);
 	spec.digest = digest;
-	spec.size = damage == 1 ? (int64_t)len : -1;
 	spec.compression = comp;
-	spec.max_ratio = 100;
-	spec.ratio_floor = 1 << 20;
 	if (damage == 1)
 		m.len = len / 2;		/* truncated */
 	else if (damage == 2)
@@ -291,11 +290,8 @@ test_bomb(void **state)
 	}
 	blob = make_tar(many, 4096, "gzip", &len, &tar_len);
 	m = (struct mem){ blob, len, 0, 65536 };
-	memset(&spec, 0, sizeof(spec));
-	spec.name = "layer 0";
-	spec.size = -1;
+	spec_init(&spec, "layer 0", -1);
 	spec.max_ratio = 10;
-	spec.ratio_floor = 1 << 20;
 	assert_true(tar_len > 10 * len);
 	assert_int_equal(layer_read(&bs, &spec, &r, &err), IA_EINPUT);
 	assert_non_null(strstr(err.msg, "decompression ratio over 10:1"));
@@ -319,11 +315,7 @@ test_hostile_names(void **state)
 	struct ia_error err = { 0 };
 
 	(void)state;
-	memset(&spec, 0, sizeof(spec));
-	spec.name = "layer 1";
-	spec.size = -1;
-	spec.max_ratio = 100;
-	spec.ratio_floor = 1 << 20;
+	spec_init(&spec, "layer 1", -1);
 	assert_int_equal(layer_read(&bs, &spec, &r, &err), IA_OK);
 	assert_int_equal(r->n_entries, 3);
 	assert_int_equal(r->bytes, 60);
@@ -360,12 +352,8 @@ test_unpadded(void **state)
 	(void)state;
 	assert_int_equal(len, 512 + 1024 + 1024);	/* as written: padded */
 	hex_digest(blob, 512 + 1000, diff_id);
-	memset(&spec, 0, sizeof(spec));
-	spec.name = "layer 0";
+	spec_init(&spec, "layer 0", 512 + 1000);
 	spec.diff_id = diff_id;
-	spec.size = 512 + 1000;
-	spec.max_ratio = 100;
-	spec.ratio_floor = 1 << 20;
 	assert_int_equal(layer_read(&bs, &spec, &r, &err), IA_OK);
 	assert_int_equal(r->tar_bytes, 1512);
 	assert_int_equal(r->bytes, 1000);
