@@ -168,6 +168,86 @@ read_layers(const struct audit_options *opt, struct audit *a,
 	return st;
 }
 
+/*
+ * Unstripped binaries, one finding per package (largest first): that is
+ * the unit a user can act on (rebuild, or strip in the package's layer).
+ */
+static void
+debug_findings(struct audit *a)
+{
+	struct linkgraph *g = a->graph;
+	size_t n = a->pkgs->n + 1, i, shown;
+	int64_t *dbg = xcalloc(n, sizeof(*dbg)), *unneeded;
+	size_t *files = xcalloc(n, sizeof(*files)), *order;
+
+	unneeded = xcalloc(n, sizeof(*unneeded));
+	order = xmalloc(n * sizeof(*order));
+	for (i = 0; i < g->n_obj; i++) {
+		const struct elf_obj *o = &g->obj[i];
+		size_t who = o->data < a->owners->n_owner ?
+		    a->owners->owner[o->data] : 0;	/* 0 = nobody */
+
+		if (o->f->debug_bytes <= 0)
+			continue;
+		dbg[who] += o->f->debug_bytes;
+		unneeded[who] += o->f->unneeded_bytes;
+		files[who]++;
+	}
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	/* Selection of the ten largest; n is small. */
+	for (shown = 0; shown < 10 && shown < n; shown++) {
+		size_t best = shown, k;
+
+		for (k = shown + 1; k < n; k++)
+			if (dbg[order[k]] > dbg[order[best]])
+				best = k;
+		k = order[shown];
+		order[shown] = order[best];
+		order[best] = k;
+		k = order[shown];
+		if (dbg[k] == 0)
+			break;
+		findings_add(&a->findings, "debug-symbols",
+		    "binaries carry debug symbols",
+		    "%s%s%s: %zu unstripped file(s); `strip --strip-debug` "
+		    "would save %lld bytes, `strip --strip-unneeded` %lld",
+		    k == 0 ? "files of no package" :
+		    pkg_ecosystem_name(a->pkgs->v[k - 1].eco),
+		    k == 0 ? "" : " package ",
+		    k == 0 ? "" : a->pkgs->v[k - 1].name, files[k],
+		    (long long)dbg[k], (long long)unneeded[k]);
+	}
+	free(dbg);
+	free(unneeded);
+	free(files);
+	free(order);
+}
+
+/*
+ * Owners, requirements and what each removal frees; the ELF link graph.
+ * Never fails: bad database content or a hostile ELF is a finding.
+ */
+static void
+attribute(struct audit *a)
+{
+	size_t i;
+
+	a->pkgs = owners_read_db(a->tree, a->layers, a->n_layers);
+	findings_move(&a->findings, &a->pkgs->findings);
+	a->owners = owners_build(a->tree, a->pkgs, a->layers, a->n_layers);
+	findings_move(&a->findings, &a->owners->findings);
+	a->deps = deps_build(a->pkgs, a->owners);
+	a->removals = xcalloc(a->pkgs->n ? a->pkgs->n : 1,
+	    sizeof(*a->removals));
+	for (i = 0; i < a->pkgs->n; i++)
+		deps_removal(a->deps, i, &a->removals[i]);
+	a->graph = linkgraph_build(a->tree, a->layers, a->n_layers, a->img,
+	    &a->link);
+	findings_move(&a->findings, &a->graph->findings);
+	debug_findings(a);
+}
+
 enum ia_status
 audit_run(const struct audit_options *opt, struct audit **out,
     struct ia_error *err)
@@ -200,6 +280,8 @@ audit_run(const struct audit_options *opt, struct audit **out,
 	}
 	tree_finish(a->tree, &a->totals, &tree_findings);
 	findings_move(&a->findings, &tree_findings);
+	a->link = opt->link;
+	attribute(a);
 	if (dive_compute(a->layers, a->n_layers, &a->dive) != 0) {
 		st = ia_seterr(err, IA_EINTERNAL, "%s: out of memory computing "
 		    "dive's figures", opt->ref);
@@ -219,6 +301,13 @@ audit_free(struct audit *a)
 
 	if (a == NULL)
 		return;
+	for (i = 0; a->pkgs != NULL && i < a->pkgs->n; i++)
+		removal_free(&a->removals[i]);
+	free(a->removals);
+	deps_free(a->deps);
+	linkgraph_free(a->graph);
+	owners_free(a->owners);
+	pkgdb_free(a->pkgs);
 	/* The tree borrows the layers' strings: it goes first. */
 	tree_free(a->tree);
 	for (i = 0; i < a->n_layers && a->layers != NULL; i++)

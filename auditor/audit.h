@@ -20,8 +20,12 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "deps.h"
 #include "dive.h"
 #include "layer.h"
+#include "linkgraph.h"
+#include "owners.h"
+#include "pkgdb.h"
 #include "source.h"
 #include "tree.h"
 
@@ -30,6 +34,7 @@ struct audit_options {
 	struct source_options source;
 	int jobs;			/* worker threads; 0 = number of cores */
 	double max_ratio;		/* decompression-bomb ceiling */
+	struct linkgraph_options link;	/* --target-arch */
 	int64_t ratio_floor;		/* checked only past this many bytes */
 	/* Called now and then from the main thread while layers are read. */
 	void (*progress)(void *ctx, size_t layers_done, size_t layers,
@@ -45,7 +50,13 @@ struct audit {
 	struct tree *tree;
 	struct tree_totals totals;
 	struct dive_figures dive;
-	struct findings findings;		/* image, layers, tree, in order */
+	struct pkgdb *pkgs;			/* the image's package databases */
+	struct owners *owners;			/* who owns each file */
+	struct deps *deps;			/* requirements, closures */
+	struct removal *removals;		/* one per pkgs->v[] */
+	struct linkgraph *graph;		/* ELF files, links, GPU code */
+	struct linkgraph_options link;		/* copied from the options */
+	struct findings findings;		/* image, layers, tree, packages */
 };
 
 enum ia_status audit_run(const struct audit_options *opt, struct audit **out,

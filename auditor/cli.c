@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,9 @@ enum format { FMT_TEXT, FMT_JSON };
 
 struct options {
 	const char *image;
+	const char *package;		/* why: the package asked about */
+	int why;
+	uint16_t target_sm[16];		/* --target-arch */
 	const char *output;
 	enum format format;
 	size_t top;
@@ -35,7 +39,7 @@ struct options {
 
 enum opt_id {
 	OPT_FORMAT, OPT_HELP, OPT_JOBS, OPT_MAX_RATIO, OPT_OUTPUT,
-	OPT_PLATFORM, OPT_QUIET, OPT_TOP, OPT_LATER
+	OPT_PLATFORM, OPT_QUIET, OPT_TARGET_ARCH, OPT_TOP, OPT_LATER
 };
 
 /* Please keep this sorted by name. */
@@ -57,7 +61,7 @@ static const struct option_def {
 	{ "policy", 0, 1, OPT_LATER },
 	{ "profile", 0, 1, OPT_LATER },
 	{ "quiet", 'q', 0, OPT_QUIET },
-	{ "target-arch", 0, 1, OPT_LATER },
+	{ "target-arch", 0, 1, OPT_TARGET_ARCH },
 	{ "tls-verify", 0, 1, OPT_LATER },
 	{ "top", 0, 1, OPT_TOP },
 	{ "verify", 0, 1, OPT_LATER },
@@ -65,6 +69,7 @@ static const struct option_def {
 
 static const char usage_text[] =
 "usage: imgaudit audit IMAGE [options]\n"
+"       imgaudit why IMAGE [ECOSYSTEM:]PACKAGE [options]\n"
 "       imgaudit version\n"
 "\n"
 "IMAGE is docker-archive:PATH[:NAME:TAG|:@N], oci-archive:PATH[:REF],\n"
@@ -79,6 +84,13 @@ static const char usage_text[] =
 "      --max-ratio N        refuse layers that inflate more than N:1 once\n"
 "                           past 256 MB (default 100)\n"
 "  -q, --quiet              no progress bar\n"
+"      --target-arch sm_XX[,sm_YY]  the GPUs you run: GPU code for the\n"
+"                           others is reported as removable\n"
+"\n"
+"why: the package's size and files, who requires it, and what uninstalling\n"
+"it frees (as apt or pip-autoremove decide) with the command that does it.\n"
+"ECOSYSTEM is dpkg, pip, conda, apk or npm, when a name is in several.\n"
+"Takes --format, -o, --platform, --jobs, --max-ratio, --quiet.\n"
 "\n"
 "exit status: 0 ok, 1 policy failed, 2 usage or input error, 3 internal error\n"
 "docs: docs/usage.md, docs/report-schema.md, docs/metrics.md\n";
@@ -145,6 +157,50 @@ parse_long(const char *s, long long lo, long long hi, long long *out)
 	return 0;
 }
 
+/* "sm_90,sm_80" (also "90", "9.0", "compute_90") into o->target_sm. */
+static int
+parse_target_arch(const char *val, struct options *o)
+{
+	const char *p = val;
+	size_t n = 0;
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, ",");
+		char item[32], *q = item, *end;
+		long v;
+
+		if (len == 0 || len >= sizeof(item) ||
+		    n == sizeof(o->target_sm) / sizeof(o->target_sm[0]))
+			return -1;
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (strncmp(q, "sm_", 3) == 0)
+			q += 3;
+		else if (strncmp(q, "compute_", 8) == 0)
+			q += 8;
+		v = strtol(q, &end, 10);
+		if (*end == '.' && end[1] >= '0' && end[1] <= '9' &&
+		    end[2] == '\0' && v < 100) {
+			v = v * 10 + (end[1] - '0');
+			end += 2;
+		}
+		/* sm_90a: the "a" variant runs the same SASS family. */
+		if (*end == 'a' || *end == 'f')
+			end++;
+		if (end == q || *end != '\0' || v < 10 || v > 299)
+			return -1;
+		o->target_sm[n++] = (uint16_t)v;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (n == 0)
+		return -1;
+	o->audit.link.target_sm = o->target_sm;
+	o->audit.link.n_target_sm = n;
+	return 0;
+}
+
 static const struct option_def *
 find_option(const char *arg, const char **value)
 {
@@ -184,10 +240,13 @@ parse_audit(int argc, char **argv, struct options *o)
 		const struct option_def *d;
 
 		if (arg[0] != '-' || arg[1] == '\0') {
-			if (o->image != NULL)
+			if (o->image == NULL)
+				o->image = arg;
+			else if (o->why && o->package == NULL)
+				o->package = arg;
+			else
 				return usage_error("one IMAGE only (got a second: "
 				    "'%s')", arg);
-			o->image = arg;
 			continue;
 		}
 		d = find_option(arg, &val);
@@ -240,6 +299,12 @@ parse_audit(int argc, char **argv, struct options *o)
 		case OPT_QUIET:
 			o->quiet = 1;
 			break;
+		case OPT_TARGET_ARCH:
+			if (parse_target_arch(val, o) != 0)
+				return usage_error("--target-arch takes GPU "
+				    "architectures like sm_90 or sm_80,sm_90, not "
+				    "'%s'", val);
+			break;
 		case OPT_TOP:
 			if (parse_long(val, 0, 100000, &v) != 0)
 				return usage_error("--top takes a number from 0 to "
@@ -252,7 +317,10 @@ parse_audit(int argc, char **argv, struct options *o)
 		}
 	}
 	if (o->image == NULL)
-		return usage_error("%s", "audit needs an IMAGE");
+		return usage_error("%s", o->why ? "why needs an IMAGE and a "
+		    "PACKAGE" : "audit needs an IMAGE");
+	if (o->why && o->package == NULL)
+		return usage_error("%s", "why needs a PACKAGE after the IMAGE");
 	return 0;
 }
 
@@ -323,6 +391,8 @@ render(const struct options *o, const cJSON *report)
 	    getenv("NO_COLOR") == NULL;
 	if (o->format == FMT_JSON)
 		rc = report_write_json(report, f);
+	else if (o->why)
+		rc = report_write_why_text(report, f, &topt);
 	else
 		rc = report_write_text(report, f, &topt);
 	if (f == stdout || !tmp_live) {
@@ -352,8 +422,76 @@ render(const struct options *o, const cJSON *report)
 	return IA_OK;
 }
 
+/*
+ * The package `why` asks about: "name" or "ecosystem:name", matched against
+ * names and pip's normalised keys.  Prints what to do when there is no
+ * single answer.
+ */
 static int
-cmd_audit(int argc, char **argv)
+find_package(const struct audit *a, const char *ref, const char *want,
+    size_t *out)
+{
+	const struct pkgdb *db = a->pkgs;
+	const char *name = want, *colon = strchr(want, ':');
+	int eco = -1, e, hits = 0, near = 0;
+	char *norm;
+	size_t i;
+
+	if (colon != NULL)
+		for (e = 0; e < ECO_COUNT; e++)
+			if (strncmp(want, pkg_ecosystem_name(e),
+			    (size_t)(colon - want)) == 0 &&
+			    pkg_ecosystem_name(e)[colon - want] == '\0') {
+				eco = e;
+				name = colon + 1;
+			}
+	norm = pkgdb_pip_normalise(name);
+	for (i = 0; i < db->n; i++) {
+		const struct pkg *p = &db->v[i];
+
+		if (eco >= 0 && (int)p->eco != eco)
+			continue;
+		if (strcmp(p->name, name) == 0 || strcmp(p->key, name) == 0 ||
+		    (p->eco == ECO_PIP && strcmp(p->key, norm) == 0)) {
+			if (hits++ == 0)
+				*out = i;
+		}
+	}
+	if (hits == 1) {
+		free(norm);
+		return 0;
+	}
+	if (hits > 1) {
+		fprintf(stderr, "imgaudit: %s: '%s' names %d packages; say which "
+		    "with ECOSYSTEM:NAME:", ref, want, hits);
+		for (i = 0; i < db->n; i++)
+			if (strcmp(db->v[i].name, name) == 0 ||
+			    strcmp(db->v[i].key, norm) == 0)
+				fprintf(stderr, " %s:%s (%s, %s)",
+				    pkg_ecosystem_name(db->v[i].eco),
+				    db->v[i].name, db->v[i].version ?
+				    db->v[i].version : "?", db->v[i].dbpath ?
+				    db->v[i].dbpath : "?");
+		fputc('\n', stderr);
+		free(norm);
+		return IA_EINPUT;
+	}
+	fprintf(stderr, "imgaudit: %s: no installed package named '%s' among "
+	    "its %zu packages", ref, want, db->n);
+	for (i = 0; i < db->n && near < 5; i++)
+		if (strstr(db->v[i].key, norm) != NULL ||
+		    strstr(db->v[i].name, name) != NULL)
+			fprintf(stderr, "%s%s:%s", near++ ? ", " :
+			    "; did you mean ", pkg_ecosystem_name(db->v[i].eco),
+			    db->v[i].name);
+	fprintf(stderr, "%s\n", near ? "?" : " (imgaudit audit IMAGE --format "
+	    "json lists them)");
+	free(norm);
+	return IA_EINPUT;
+}
+
+static int
+cmd_audit(int argc, char **argv, int why)
 {
 	struct options o;
 	struct audit *a = NULL;
@@ -363,6 +501,7 @@ cmd_audit(int argc, char **argv)
 	int rc;
 
 	memset(&o, 0, sizeof(o));
+	o.why = why;
 	o.top = 10;
 	o.audit.source.platform = "linux/amd64";
 	o.audit.max_ratio = 100;
@@ -381,7 +520,17 @@ cmd_audit(int argc, char **argv)
 		print_error(err.msg[0] ? err.msg : ia_strstatus(st));
 		return st;
 	}
-	report = report_build(a, o.top);
+	if (why) {
+		size_t i = 0;
+
+		rc = find_package(a, o.image, o.package, &i);
+		if (rc != 0) {
+			audit_free(a);
+			return rc;
+		}
+		report = report_build_why(a, i);
+	} else
+		report = report_build(a, o.top);
 	rc = render(&o, report);
 	cJSON_Delete(report);
 	audit_free(a);
@@ -397,10 +546,13 @@ cli_main(int argc, char **argv)
 		return argc < 2 ? IA_EINPUT : IA_OK;
 	}
 	if (strcmp(argv[1], "audit") == 0)
-		return cmd_audit(argc - 2, argv + 2);
+		return cmd_audit(argc - 2, argv + 2, 0);
+	if (strcmp(argv[1], "why") == 0)
+		return cmd_audit(argc - 2, argv + 2, 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("imgaudit %s\n", IMGAUDIT_VERSION);
 		return IA_OK;
 	}
-	return usage_error("unknown command '%s' (audit or version)", argv[1]);
+	return usage_error("unknown command '%s' (audit, why or version)",
+	    argv[1]);
 }

@@ -24,6 +24,8 @@
 
 #include "digest.h"
 #include "layer.h"
+#include "linkgraph.h"
+#include "pkgdb.h"
 
 #define CHUNK		(128 * 1024)
 #define LAYER_PATH_MAX	4096	/* Linux PATH_MAX: longer cannot be created */
@@ -430,10 +432,96 @@ add_entry(struct reader *r, struct archive_entry *e)
 	}
 }
 
+/* Keep a package database file's bytes: only the final version is read. */
+static int
+capture(struct reader *r, size_t idx)
+{
+	struct layer_entry *le = &r->res->entries[idx];
+	struct layer_capture *cap;
+	const void *buf;
+	size_t size;
+	la_int64_t off;
+	int rc;
+
+	if (le->size > PKGDB_FILE_MAX) {
+		findings_add(&r->res->findings, "package-db-too-large",
+		    "package database file too large to read",
+		    "%s: /%s is %lld bytes (the limit is %d); its packages "
+		    "are not attributed", r->spec->name, le->path,
+		    (long long)le->size, PKGDB_FILE_MAX);
+		return archive_read_data_skip(r->tar);
+	}
+	xgrow((void **)&r->res->captures, &r->res->captures_cap,
+	    r->res->n_captures + 1, sizeof(*r->res->captures));
+	cap = &r->res->captures[r->res->n_captures++];
+	cap->entry = idx;
+	cap->len = (size_t)le->size;
+	/* Sparse holes stay zero: calloc. */
+	cap->data = xcalloc(1, cap->len + 1);
+	while ((rc = archive_read_data_block(r->tar, &buf, &size, &off)) ==
+	    ARCHIVE_OK) {
+		if (off < 0 || (uint64_t)off > cap->len ||
+		    size > cap->len - (size_t)off)
+			continue;	/* past the header's size: ignore */
+		memcpy(cap->data + off, buf, size);
+	}
+	return rc == ARCHIVE_EOF ? ARCHIVE_OK : rc;
+}
+
+/*
+ * Look at a regular file's data as it streams past: the first block says
+ * whether it is ELF; an ELF file is fed whole to the ELF reader (in place,
+ * libarchive's own buffers, no copy).  Anything else is skipped.  Sparse
+ * files are not fed past their first hole: what the reader would see there
+ * is not what is stored.  Returns libarchive's status.
+ */
+static int
+read_data(struct reader *r, size_t idx)
+{
+	struct layer_entry *le = &r->res->entries[idx];
+	struct elf_sniffer *es = NULL;
+	const void *buf;
+	size_t size;
+	la_int64_t off, next = 0;
+	int rc;
+
+	if (pkgdb_wants(le->path) || linkgraph_wants(le->path))
+		return capture(r, idx);
+	while ((rc = archive_read_data_block(r->tar, &buf, &size, &off)) ==
+	    ARCHIVE_OK) {
+		if (next == 0 && es == NULL) {
+			if (off != 0 || !elf_magic(buf, size))
+				return archive_read_data_skip(r->tar);
+			es = elf_sniff_new(le->size);
+		}
+		if (off != next) {
+			elf_sniff_free(es);
+			return archive_read_data_skip(r->tar);
+		}
+		elf_sniff_feed(es, buf, size);
+		next = off + (la_int64_t)size;
+	}
+	if (rc != ARCHIVE_EOF) {
+		elf_sniff_free(es);
+		return rc;
+	}
+	if (es != NULL) {
+		struct layer_elf *e;
+
+		xgrow((void **)&r->res->elves, &r->res->elves_cap,
+		    r->res->n_elves + 1, sizeof(*r->res->elves));
+		e = &r->res->elves[r->res->n_elves++];
+		e->entry = idx;
+		elf_sniff_finish(es, &e->facts);
+	}
+	return ARCHIVE_OK;
+}
+
 static enum ia_status
 read_entries(struct reader *r)
 {
 	struct archive_entry *e;
+	size_t n;
 	int rc;
 
 	r->tar = archive_read_new();
@@ -456,8 +544,16 @@ read_entries(struct reader *r)
 		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
 			goto fail;
 		before = r->compressed;
+		n = r->res->n_entries;
 		add_entry(r, e);
-		if (archive_read_data_skip(r->tar) != ARCHIVE_OK)
+		if (r->res->n_entries > n &&
+		    r->res->entries[n].kind == ENTRY_FILE &&
+		    !(r->res->entries[n].flags & ENTRY_F_UNSAFE) &&
+		    r->res->entries[n].size > 0)
+			rc = read_data(r, n);
+		else
+			rc = archive_read_data_skip(r->tar);
+		if (rc != ARCHIVE_OK)
 			goto fail;
 		if (r->res->n_entries > 0)
 			r->res->entries[r->res->n_entries - 1].compressed =
@@ -567,6 +663,12 @@ layer_result_free(struct layer_result *r)
 		free(r->entries[i].link);
 	}
 	free(r->entries);
+	for (i = 0; i < r->n_captures; i++)
+		free(r->captures[i].data);
+	free(r->captures);
+	for (i = 0; i < r->n_elves; i++)
+		elf_facts_free(&r->elves[i].facts);
+	free(r->elves);
 	free(r->digest);
 	free(r->diff_id);
 	findings_free(&r->findings);

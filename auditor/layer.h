@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include "common.h"
+#include "elf.h"
 
 /*
  * A byte source: read() fills up to n bytes and returns how many, 0 at the
@@ -79,6 +80,22 @@ struct layer_entry {
 	uint8_t flags;
 };
 
+/*
+ * A package-database file's bytes (pkgdb_wants() said yes), kept for the
+ * merge: only the final tree's version is read, later.
+ */
+struct layer_capture {
+	size_t entry;		/* index into entries */
+	char *data;		/* NUL-terminated copy; len bytes */
+	size_t len;
+};
+
+/* What the ELF reader learnt of one regular file as it streamed. */
+struct layer_elf {
+	size_t entry;		/* index into entries */
+	struct elf_facts facts;
+};
+
 struct layer_result {
 	char *digest;		/* sha256 of the blob, computed */
 	char *diff_id;		/* sha256 of the uncompressed tar, computed */
@@ -89,6 +106,10 @@ struct layer_result {
 	int64_t files;		/* regular files and hard links */
 	struct layer_entry *entries;
 	size_t n_entries, n_alloc;
+	struct layer_capture *captures;
+	size_t n_captures, captures_cap;
+	struct layer_elf *elves;
+	size_t n_elves, elves_cap;
 	struct findings findings;
 };
 

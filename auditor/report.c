@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "report_private.h"
 
 /* Length of a valid UTF-8 sequence at s, or 0 if it is not one. */
 static size_t
@@ -64,8 +65,8 @@ clean_utf8(const char *s)
 	return clean;
 }
 
-static void
-add_str(cJSON *o, const char *key, const char *s)
+void
+rep_str(cJSON *o, const char *key, const char *s)
 {
 	char *clean;
 
@@ -78,8 +79,8 @@ add_str(cJSON *o, const char *key, const char *s)
 	free(clean);
 }
 
-static void
-add_int(cJSON *o, const char *key, int64_t v)
+void
+rep_int(cJSON *o, const char *key, int64_t v)
 {
 	cJSON_AddNumberToObject(o, key, (double)v);
 }
@@ -112,10 +113,10 @@ add_files(cJSON *root, const char *key, struct tree_file *v, size_t n,
 	for (i = 0; i < n; i++) {
 		cJSON *f = cJSON_CreateObject();
 
-		add_str(f, "path", v[i].path);
-		add_int(f, "bytes", v[i].size);
+		rep_str(f, "path", v[i].path);
+		rep_int(f, "bytes", v[i].size);
 		if (with_layer)
-			add_int(f, "layer", v[i].layer);
+			rep_int(f, "layer", v[i].layer);
 		cJSON_AddItemToArray(arr, f);
 	}
 	tree_files_free(v, n);
@@ -127,12 +128,12 @@ build_image(const struct audit *a)
 	const struct image *img = a->img;
 	cJSON *o = cJSON_CreateObject();
 
-	add_str(o, "ref", img->ref);
-	add_str(o, "transport", img->transport);
-	add_str(o, "digest", img->digest);
-	add_str(o, "config_digest", img->config_digest);
-	add_str(o, "platform", img->platform);
-	add_str(o, "created", img->created);
+	rep_str(o, "ref", img->ref);
+	rep_str(o, "transport", img->transport);
+	rep_str(o, "digest", img->digest);
+	rep_str(o, "config_digest", img->config_digest);
+	rep_str(o, "platform", img->platform);
+	rep_str(o, "created", img->created);
 	add_raw_json(o, "entrypoint", img->entrypoint);
 	add_raw_json(o, "cmd", img->cmd);
 	return o;
@@ -150,25 +151,25 @@ build_totals(const struct audit *a)
 		layer_bytes += a->layers[i]->bytes;
 		tar_bytes += a->layers[i]->tar_bytes;
 	}
-	add_int(o, "layers", (int64_t)a->n_layers);
-	add_int(o, "compressed_bytes", compressed);
-	add_int(o, "layer_bytes", layer_bytes);
-	add_int(o, "tar_bytes", tar_bytes);
-	add_int(o, "final_bytes", a->totals.final_bytes);
-	add_int(o, "final_files", a->totals.final_files);
-	add_int(o, "final_entries", a->totals.final_entries);
-	add_int(o, "wasted_bytes", a->totals.wasted_bytes);
+	rep_int(o, "layers", (int64_t)a->n_layers);
+	rep_int(o, "compressed_bytes", compressed);
+	rep_int(o, "layer_bytes", layer_bytes);
+	rep_int(o, "tar_bytes", tar_bytes);
+	rep_int(o, "final_bytes", a->totals.final_bytes);
+	rep_int(o, "final_files", a->totals.final_files);
+	rep_int(o, "final_entries", a->totals.final_entries);
+	rep_int(o, "wasted_bytes", a->totals.wasted_bytes);
 	cJSON_AddNumberToObject(o, "efficiency", layer_bytes > 0 ?
 	    (double)a->totals.final_bytes / (double)layer_bytes : 1.0);
 	/* Filled by the knowledge base's candidates (a later release). */
-	add_int(o, "removable_bytes", 0);
-	add_int(o, "removable_compressed_bytes", 0);
+	rep_int(o, "removable_bytes", 0);
+	rep_int(o, "removable_compressed_bytes", 0);
 	cJSON_AddNumberToObject(o, "dive_efficiency", a->dive.efficiency);
-	add_int(o, "dive_wasted_bytes", a->dive.wasted_bytes);
+	rep_int(o, "dive_wasted_bytes", a->dive.wasted_bytes);
 	cJSON_AddNumberToObject(o, "dive_user_wasted_percent",
 	    a->dive.user_wasted_percent);
-	add_int(o, "dive_size_bytes", a->dive.size_bytes);
-	add_int(o, "dive_user_size_bytes", a->dive.user_size_bytes);
+	rep_int(o, "dive_size_bytes", a->dive.size_bytes);
+	rep_int(o, "dive_user_size_bytes", a->dive.user_size_bytes);
 	return o;
 }
 
@@ -188,18 +189,18 @@ build_layers(const struct audit *a)
 			if (r->entries[k].kind != ENTRY_WHITEOUT &&
 			    r->entries[k].kind != ENTRY_OPAQUE)
 				entries++;
-		add_int(o, "index", (int64_t)i);
-		add_str(o, "digest", r->digest);
-		add_str(o, "diff_id", r->diff_id);
-		add_str(o, "media_type", il->media_type);
-		add_str(o, "compression", layer_compression_name(r->compression));
-		add_str(o, "created_by", il->created_by);
-		add_int(o, "compressed_bytes", r->compressed_bytes);
-		add_int(o, "tar_bytes", r->tar_bytes);
-		add_int(o, "bytes", r->bytes);
-		add_int(o, "files", r->files);
-		add_int(o, "entries", (int64_t)entries);
-		add_int(o, "wasted_bytes", i < a->totals.n_layers ?
+		rep_int(o, "index", (int64_t)i);
+		rep_str(o, "digest", r->digest);
+		rep_str(o, "diff_id", r->diff_id);
+		rep_str(o, "media_type", il->media_type);
+		rep_str(o, "compression", layer_compression_name(r->compression));
+		rep_str(o, "created_by", il->created_by);
+		rep_int(o, "compressed_bytes", r->compressed_bytes);
+		rep_int(o, "tar_bytes", r->tar_bytes);
+		rep_int(o, "bytes", r->bytes);
+		rep_int(o, "files", r->files);
+		rep_int(o, "entries", (int64_t)entries);
+		rep_int(o, "wasted_bytes", i < a->totals.n_layers ?
 		    a->totals.layer_wasted[i] : 0);
 		cJSON_AddItemToArray(arr, o);
 	}
@@ -215,9 +216,9 @@ build_findings(const struct audit *a)
 	for (i = 0; i < a->findings.n; i++) {
 		cJSON *o = cJSON_CreateObject();
 
-		add_str(o, "kind", a->findings.v[i].kind);
-		add_str(o, "title", a->findings.v[i].title);
-		add_str(o, "detail", a->findings.v[i].detail);
+		rep_str(o, "kind", a->findings.v[i].kind);
+		rep_str(o, "title", a->findings.v[i].title);
+		rep_str(o, "detail", a->findings.v[i].detail);
 		cJSON_AddItemToArray(arr, o);
 	}
 	return arr;
@@ -234,10 +235,10 @@ report_build(const struct audit *a, size_t top)
 	cJSON_AddItemToObject(root, "image", build_image(a));
 	cJSON_AddItemToObject(root, "totals", build_totals(a));
 	cJSON_AddItemToObject(root, "layers", build_layers(a));
-	cJSON_AddArrayToObject(root, "packages");
+	cJSON_AddItemToObject(root, "packages", report_packages(a));
 	cJSON_AddArrayToObject(root, "candidates");
 	cJSON_AddItemToObject(root, "findings", build_findings(a));
-	add_int(root, "findings_omitted", (int64_t)a->findings.dropped);
+	rep_int(root, "findings_omitted", (int64_t)a->findings.dropped);
 
 	n = tree_largest_files(a->tree, top, &v);
 	add_files(root, "largest_files", v, n, 1);
@@ -245,6 +246,8 @@ report_build(const struct audit *a, size_t top)
 	add_files(root, "largest_dirs", v, n, 0);
 	n = tree_wasted(a->tree, top, &v);
 	add_files(root, "wasted_files", v, n, 1);
+	cJSON_AddItemToObject(root, "attribution", report_attribution(a, top));
+	cJSON_AddItemToObject(root, "binaries", report_binaries(a, top));
 	return root;
 }
 

@@ -21,9 +21,17 @@
 #include "audit.h"
 
 #define REPORT_SCHEMA	"imgaudit.report/v1"
+#define WHY_SCHEMA	"imgaudit.why/v1"
 
 /* Build the v1 document; top = rows in the largest/wasted lists. */
 cJSON *report_build(const struct audit *a, size_t top);
+
+/*
+ * The `imgaudit why` document for package index i of a->pkgs
+ * (docs/report-schema.md): the package, who needs it, what removing it
+ * frees and the command that does it.
+ */
+cJSON *report_build_why(const struct audit *a, size_t i);
 
 struct text_options {
 	int color;	/* ANSI bold for headings (a TTY without NO_COLOR) */
@@ -33,6 +41,8 @@ struct text_options {
 /* Both return 0, or -1 when writing failed (errno set). */
 int report_write_json(const cJSON *report, FILE *f);
 int report_write_text(const cJSON *report, FILE *f,
+    const struct text_options *opt);
+int report_write_why_text(const cJSON *why, FILE *f,
     const struct text_options *opt);
 
 /*

@@ -292,6 +292,136 @@ file_list(struct out *o, const cJSON *r, const char *key, const char *title,
 	}
 }
 
+/* "1.2GB (45.6%)" of a total. */
+static const char *
+share(double part, double whole, char *buf, size_t n)
+{
+	char a[32];
+
+	snprintf(buf, n, "%s (%.1f%%)", report_human_size((int64_t)part, a,
+	    sizeof(a)), whole > 0 ? 100.0 * part / whole : 0.0);
+	return buf;
+}
+
+#define PKG_ROWS	10	/* packages shown per ecosystem */
+
+static const char *const ecosystems[] = { "dpkg", "pip", "conda", "apk",
+    "npm" };
+
+static void
+packages(struct out *o, const cJSON *r)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(r, "packages"), *p;
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(r, "attribution");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(r, "totals");
+	double final = num(t, "final_bytes");
+	char a[32], b[32], c[48], name[128];
+	int w = o->opt->width;
+	size_t e;
+
+	if (cJSON_GetArraySize(arr) == 0)
+		return;
+	heading(o, "PACKAGES (largest first; FREES = what uninstalling it "
+	    "and what only it needs frees)");
+	emit(o, "  owned by packages %s; not owned by any %s\n",
+	    share(num(at, "owned_bytes"), final, b, sizeof(b)),
+	    share(num(at, "unowned_bytes"), final, c, sizeof(c)));
+	for (e = 0; e < sizeof(ecosystems) / sizeof(ecosystems[0]); e++) {
+		int count = 0, shown = 0;
+		double bytes = 0;
+
+		cJSON_ArrayForEach(p, arr)
+			if (strcmp(str(p, "ecosystem"), ecosystems[e]) == 0) {
+				count++;
+				bytes += num(p, "bytes");
+			}
+		if (count == 0)
+			continue;
+		emit(o, "  %s: %d package%s, %s\n", ecosystems[e], count,
+		    count == 1 ? "" : "s", share(bytes, final, c, sizeof(c)));
+		emit(o, "    %8s %7s %8s  %s\n", "SIZE", "FILES", "FREES",
+		    "PACKAGE");
+		cJSON_ArrayForEach(p, arr) {
+			const cJSON *cb = cJSON_GetObjectItemCaseSensitive(p,
+			    "closure_bytes");
+			char line[256];
+
+			if (strcmp(str(p, "ecosystem"), ecosystems[e]) != 0)
+				continue;
+			if (shown++ == PKG_ROWS) {
+				emit(o, "    ... %d more (--format json)\n",
+				    count - PKG_ROWS);
+				break;
+			}
+			snprintf(line, sizeof(line), "%s %s", str(p, "name"),
+			    str(p, "version") ? str(p, "version") : "");
+			emit(o, "    %8s %7s %8s  %s\n",
+			    report_human_size((int64_t)num(p, "bytes"), a,
+			    sizeof(a)), grouped((int64_t)num(p, "files"), b,
+			    sizeof(b)), cJSON_IsNumber(cb) ?
+			    report_human_size((int64_t)cb->valuedouble, c,
+			    sizeof(c)) : "-", safe(line, (size_t)(w - 33),
+			    name, sizeof(name)));
+		}
+	}
+}
+
+static void
+unowned(struct out *o, const cJSON *r)
+{
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(r, "attribution");
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(at,
+	    "unowned_dirs"), *d;
+	char a[32], b[32], path[512];
+	int w = o->opt->width;
+
+	if (cJSON_GetArraySize(arr) == 0)
+		return;
+	heading(o, "NOT OWNED BY ANY PACKAGE (by directory)");
+	emit(o, "  %8s %7s  %s\n", "SIZE", "FILES", "DIRECTORY");
+	cJSON_ArrayForEach(d, arr)
+		emit(o, "  %8s %7s  %s\n", report_human_size((int64_t)num(d,
+		    "bytes"), a, sizeof(a)), grouped((int64_t)num(d, "files"), b,
+		    sizeof(b)), safe(str(d, "path"), (size_t)(w - 21), path,
+		    sizeof(path)));
+}
+
+/*
+ * s at column indent, wrapped at spaces to the width, at most max_lines
+ * lines (the last one cut with "...").
+ */
+static void
+wrapped(struct out *o, const char *s, size_t indent, int max_lines)
+{
+	char buf[2048];
+	size_t w = (size_t)o->opt->width - indent, len, at = 0;
+	int lines = 0;
+
+	safe(s, sizeof(buf) - 1, buf, sizeof(buf));
+	len = strlen(buf);
+	while (at < len && lines < max_lines) {
+		size_t n = len - at, cut;
+
+		if (n > w) {
+			cut = w;
+			while (cut > w / 2 && buf[at + cut] != ' ')
+				cut--;
+			if (buf[at + cut] != ' ')
+				cut = w;
+			n = cut;
+		}
+		if (++lines == max_lines && at + n < len)
+			emit(o, "%*s%.*s...\n", (int)indent, "", (int)(n > 3 ?
+			    n - 3 : n), buf + at);
+		else
+			emit(o, "%*s%.*s\n", (int)indent, "", (int)n,
+			    buf + at);
+		at += n;
+		while (at < len && buf[at] == ' ')
+			at++;
+	}
+}
+
 static void
 findings(struct out *o, const cJSON *r)
 {
@@ -303,11 +433,10 @@ findings(struct out *o, const cJSON *r)
 		return;
 	heading(o, "FINDINGS");
 	cJSON_ArrayForEach(f, arr) {
-		emit(o, "  %-16s %s\n", safe(str(f, "kind"), 16, kind,
-		    sizeof(kind)), safe(str(f, "title"), (size_t)(w - 19), line,
+		emit(o, "  %-20s %s\n", safe(str(f, "kind"), 20, kind,
+		    sizeof(kind)), safe(str(f, "title"), (size_t)(w - 23), line,
 		    sizeof(line)));
-		emit(o, "  %-16s %s\n", "", safe(str(f, "detail"),
-		    (size_t)(w - 19), line, sizeof(line)));
+		wrapped(o, str(f, "detail"), 23, 4);
 	}
 	if (omitted > 0)
 		emit(o, "  ... and %d more (see --format json)\n", omitted);
@@ -320,6 +449,8 @@ report_write_text(const cJSON *report, FILE *f, const struct text_options *opt)
 
 	summary(&o, report);
 	layers(&o, report);
+	packages(&o, report);
+	unowned(&o, report);
 	file_list(&o, report, "largest_files", "LARGEST FILES (final tree)", 1);
 	file_list(&o, report, "largest_dirs", "LARGEST DIRECTORIES (final "
 	    "tree, up to 3 levels)", 0);
@@ -328,5 +459,177 @@ report_write_text(const cJSON *report, FILE *f, const struct text_options *opt)
 	findings(&o, report);
 	emit(&o, "\nEvery figure, with the files behind it: --format json "
 	    "(docs/report-schema.md).\n");
+	return o.failed || ferror(f) ? -1 : 0;
+}
+
+/* "label  a, b, c" wrapped at the width, continuation lines indented. */
+static void
+name_list(struct out *o, const char *label, const cJSON *arr,
+    const char *none)
+{
+	const cJSON *v;
+	size_t col, w = (size_t)o->opt->width, indent = 14;
+	char name[256];
+	int first = 1;
+
+	emit(o, "  %-11s ", label);
+	col = indent;
+	if (cJSON_GetArraySize(arr) == 0) {
+		emit(o, "%s\n", none);
+		return;
+	}
+	cJSON_ArrayForEach(v, arr) {
+		size_t len;
+
+		safe(cJSON_IsString(v) ? v->valuestring : "?", w - indent - 2,
+		    name, sizeof(name));
+		len = strlen(name) + (first ? 0 : 2);
+		if (!first && col + len > w) {
+			emit(o, ",\n%*s", (int)indent, "");
+			col = indent;
+			len -= 2;
+		} else if (!first)
+			emit(o, ", ");
+		emit(o, "%s", name);
+		col += len;
+		first = 0;
+	}
+	emit(o, "\n");
+}
+
+/* "who" of a held package: "python3-scipy, g++" (clipped). */
+static const char *
+joined(const cJSON *arr, char *buf, size_t n)
+{
+	const cJSON *x;
+	char nm[128];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach(x, arr) {
+		int k = snprintf(buf + len, n - len, "%s%s", len ? ", " : "",
+		    safe(cJSON_IsString(x) ? x->valuestring : "?", 60, nm,
+		    sizeof(nm)));
+
+		if (k < 0 || (size_t)k >= n - len)
+			break;
+		len += (size_t)k;
+	}
+	return buf;
+}
+
+static void
+why_set(struct out *o, const cJSON *set, const char *title)
+{
+	const cJSON *held = cJSON_GetObjectItemCaseSensitive(set, "held"), *h;
+	const cJSON *pk = cJSON_GetObjectItemCaseSensitive(set, "packages");
+	char a[32], b[32], who[256], line[512], out[512];
+	size_t w = (size_t)o->opt->width - 14;
+	int n = cJSON_GetArraySize(pk);
+
+	if (set == NULL)
+		return;
+	heading(o, title);
+	emit(o, "  %-11s %s in %s files, %d package%s\n", "frees",
+	    report_human_size((int64_t)num(set, "bytes"), a, sizeof(a)),
+	    grouped((int64_t)num(set, "files"), b, sizeof(b)), n,
+	    n == 1 ? "" : "s");
+	name_list(o, "packages", pk, "-");
+	cJSON_ArrayForEach(h, held) {
+		const char *how = str(h, "how");
+
+		joined(cJSON_GetObjectItemCaseSensitive(h, "held_by"), who,
+		    sizeof(who));
+		if (how != NULL && strcmp(how, "recommends") == 0)
+			snprintf(line, sizeof(line), "%s (recommended by %s)",
+			    str(h, "package"), who);
+		else if (how != NULL && strcmp(how, "depends") == 0)
+			snprintf(line, sizeof(line), "%s (needed by %s)",
+			    str(h, "package"), who);
+		else
+			snprintf(line, sizeof(line), "%s (installed manually)",
+			    str(h, "package"));
+		emit(o, "  %-11s %s\n", h == held->child ? "apt keeps" : "",
+		    safe(line, w, out, sizeof(out)));
+	}
+	if (str(set, "fix") != NULL)
+		emit(o, "  %-11s %s\n", "fix", safe(str(set, "fix"),
+		    sizeof(out) - 1, out, sizeof(out)));
+	else
+		emit(o, "  %-11s %s\n", "fix", "(a package name here is not "
+		    "safe in a shell command: remove them by hand)");
+}
+
+int
+report_write_why_text(const cJSON *why, FILE *f, const struct text_options *opt)
+{
+	struct out o = { f, opt, 0 };
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(why, "package");
+	const cJSON *img = cJSON_GetObjectItemCaseSensitive(why, "image");
+	const cJSON *rem = cJSON_GetObjectItemCaseSensitive(why, "removal");
+	const cJSON *l, *ai;
+	char a[32], b[32], c[32], line[512], out[512];
+	size_t w = (size_t)opt->width;
+	const char *eco = str(p, "ecosystem");
+
+	snprintf(line, sizeof(line), "%s %s (%s)", str(p, "name"),
+	    str(p, "version") ? str(p, "version") : "", eco ? eco : "?");
+	emit(&o, "imgaudit why: %s\n", safe(line, w - 14, out, sizeof(out)));
+	emit(&o, "  %-11s %s\n", "image", safe(str(img, "ref"), w - 14, out,
+	    sizeof(out)));
+	emit(&o, "  %-11s %s in %s files, %s symlinks", "size",
+	    report_human_size((int64_t)num(p, "bytes"), a, sizeof(a)),
+	    grouped((int64_t)num(p, "files"), b, sizeof(b)),
+	    grouped((int64_t)num(p, "symlinks"), c, sizeof(c)));
+	if (num(p, "bytecode_bytes") > 0)
+		emit(&o, " (%s of it Python byte-code)",
+		    report_human_size((int64_t)num(p, "bytecode_bytes"), a,
+		    sizeof(a)));
+	emit(&o, "\n");
+	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(p, "layers"))
+		emit(&o, "  %-11s layer %d: %s\n", l == cJSON_GetObjectItem(p,
+		    "layers")->child ? "layers" : "", (int)num(l, "index"),
+		    report_human_size((int64_t)num(l, "bytes"), a, sizeof(a)));
+	ai = cJSON_GetObjectItemCaseSensitive(p, "auto_installed");
+	emit(&o, "  %-11s %s%s\n", "database", safe(str(p, "database"),
+	    w - 40, out, sizeof(out)), cJSON_IsBool(ai) ? (cJSON_IsTrue(ai) ?
+	    "; installed automatically" : "; installed manually") : "");
+	if (num(p, "missing_files") + num(p, "deleted_files") > 0)
+		emit(&o, "  %-11s %d listed files absent (%d deleted by a later "
+		    "layer)\n", "absent", (int)(num(p, "missing_files") +
+		    num(p, "deleted_files")), (int)num(p, "deleted_files"));
+	name_list(&o, "requires", cJSON_GetObjectItemCaseSensitive(p,
+	    "requires"), "nothing");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p,
+	    "unresolved")) > 0)
+		name_list(&o, "unresolved", cJSON_GetObjectItemCaseSensitive(p,
+		    "unresolved"), "");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p,
+	    "recommends")) > 0)
+		name_list(&o, "recommends", cJSON_GetObjectItemCaseSensitive(p,
+		    "recommends"), "");
+	name_list(&o, "required by", cJSON_GetObjectItemCaseSensitive(p,
+	    "required_by"), "nothing installed requires it");
+
+	if (str(rem, "blocked_by") != NULL) {
+		heading(&o, "REMOVAL");
+		emit(&o, "  not possible: it would take %s with it, which the "
+		    "system needs (Essential or Priority: required)\n",
+		    safe(str(rem, "blocked_by"), 60, out, sizeof(out)));
+		return o.failed || ferror(f) ? -1 : 0;
+	}
+	why_set(&o, cJSON_GetObjectItemCaseSensitive(rem, "apt"),
+	    "REMOVAL, as apt decides (purge, then autoremove)");
+	if (num(rem, "orphans") > 0)
+		emit(&o, "  %-11s autoremove would also take %d package(s), "
+		    "%s, that nothing needs already; the fix names what it "
+		    "removes instead\n", "note", (int)num(rem, "orphans"),
+		    report_human_size((int64_t)num(rem, "orphan_bytes"), a,
+		    sizeof(a)));
+	why_set(&o, cJSON_GetObjectItemCaseSensitive(rem, "full"),
+	    "REMOVAL, with what apt keeps named too");
+	if (eco != NULL && strcmp(eco, "dpkg") != 0)
+		why_set(&o, cJSON_GetObjectItemCaseSensitive(rem, eco),
+		    "REMOVAL, with what only it needs");
 	return o.failed || ferror(f) ? -1 : 0;
 }

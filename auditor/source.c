@@ -300,6 +300,7 @@ src_apply_config(struct source *src, cJSON *config, struct ia_error *err)
 	if (cJSON_IsObject(cfg)) {
 		img->entrypoint = json_text(cfg, "Entrypoint");
 		img->cmd = json_text(cfg, "Cmd");
+		img->env = json_text(cfg, "Env");
 	}
 
 	/* rootfs.diff_ids name the uncompressed layers, in order. */
@@ -517,6 +518,7 @@ source_free(struct source *src)
 	free(src->img.platform);
 	free(src->img.created);
 	free(src->img.entrypoint);
+	free(src->img.env);
 	free(src->img.cmd);
 	findings_free(&src->img.findings);
 	tarindex_free(src->ti);

@@ -42,6 +42,7 @@ struct image {
 	char *created;
 	char *entrypoint;	/* JSON text of the config's Entrypoint, or NULL */
 	char *cmd;		/* JSON text of Cmd, or NULL */
+	char *env;		/* JSON text of Env, or NULL */
 	struct image_layer *layers;
 	size_t n_layers;
 	struct findings findings;	/* e.g. history that does not line up */

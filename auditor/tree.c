@@ -612,3 +612,141 @@ tree_free(struct tree *t)
 	free(t->layer_wasted);
 	free(t);
 }
+
+static void
+node_stat(const struct tree *t, const struct node *n, struct tree_stat *st)
+{
+	st->kind = n->kind == ENTRY_HARDLINK ? ENTRY_FILE : n->kind;
+	st->data = n->ino;
+	st->size = n->ino != 0 ? t->ino[n->ino].size : 0;
+	st->layer = n->ino != 0 ? t->ino[n->ino].layer : n->layer;
+}
+
+int
+tree_stat(struct tree *t, const char *path, struct tree_stat *st)
+{
+	struct node *n;
+	int hops = 0;
+
+	if (resolve(t, &t->root, path, 0, &hops, &n) != WALK_OK)
+		return -1;
+	node_stat(t, n, st);
+	return 0;
+}
+
+int
+tree_stat_follow(struct tree *t, const char *path, struct tree_stat *st)
+{
+	struct node *n;
+	int hops = 0;
+
+	if (resolve(t, &t->root, path, 1, &hops, &n) != WALK_OK)
+		return -1;
+	node_stat(t, n, st);
+	return 0;
+}
+
+void
+tree_final_captures(struct tree *t, struct layer_result **layers,
+    size_t n_layers, bool (*want)(const char *path),
+    void (*fn)(void *ctx, const char *path, const char *data, size_t len,
+    int layer), void *ctx)
+{
+	uint8_t *seen = xcalloc(tree_data_count(t), 1);
+	size_t i, j;
+
+	/*
+	 * Within a layer the last entry first: when a tar holds a path twice,
+	 * the later one is what the tree shows.
+	 */
+	for (i = n_layers; i-- > 0;) {
+		const struct layer_result *r = layers[i];
+
+		for (j = r->n_captures; j-- > 0;) {
+			const struct layer_capture *c = &r->captures[j];
+			const char *path = r->entries[c->entry].path;
+			struct tree_stat st;
+
+			if (!want(path) || tree_stat(t, path, &st) != 0 ||
+			    st.kind != ENTRY_FILE || st.layer != (int)i ||
+			    st.data == 0 || seen[st.data])
+				continue;
+			seen[st.data] = 1;
+			fn(ctx, path, c->data, c->len, (int)i);
+		}
+	}
+	free(seen);
+}
+
+size_t
+tree_data_count(const struct tree *t)
+{
+	return t->nino > 0 ? t->nino : 1;
+}
+
+/*
+ * Pre-order walk with the path kept in one growing buffer: entering a
+ * node appends "/name", leaving it cuts back, so a walk of a million
+ * nodes builds no path twice.  Depth is unbounded (a hostile layer can nest
+ * 10,000 directories), so the walk climbs parent links instead of
+ * recursing.
+ */
+int
+tree_walk(struct tree *t, const char *top, tree_walk_fn fn, void *ctx)
+{
+	struct node *start, *n;
+	struct tree_stat st;
+	size_t len, cap = 256;
+	char *buf;
+	int hops = 0, rc;
+
+	if (resolve(t, &t->root, top, 1, &hops, &start) != WALK_OK)
+		return -1;
+	buf = xmalloc(cap);
+	len = 0;
+	if (start != &t->root) {
+		char *p = tree_node_path(t, start);
+
+		len = strlen(p + 1);
+		xgrow((void **)&buf, &cap, len + 1, 1);
+		memcpy(buf, p + 1, len + 1);
+		free(p);
+		node_stat(t, start, &st);
+		rc = fn(ctx, buf, len, &st);
+		if (rc != TREE_WALK_CONTINUE || start->kind != ENTRY_DIR)
+			goto out;
+	}
+	n = start->child;
+	while (n != NULL) {
+		size_t at = len;
+
+		xgrow((void **)&buf, &cap, len + n->namelen + 2, 1);
+		if (len > 0)
+			buf[len++] = '/';
+		memcpy(buf + len, n->name, n->namelen);
+		len += n->namelen;
+		buf[len] = '\0';
+		node_stat(t, n, &st);
+		rc = fn(ctx, buf, len, &st);
+		if (rc == TREE_WALK_STOP)
+			break;
+		if (rc == TREE_WALK_CONTINUE && n->child != NULL) {
+			n = n->child;
+			continue;
+		}
+		/* Leave n, then every ancestor whose children are done. */
+		len = at;
+		while (n->next == NULL) {
+			n = n->parent;
+			if (n == start)
+				goto out;
+			len = len > n->namelen ? len - n->namelen : 0;
+			if (len > 0)
+				len--;	/* the '/' before the name */
+		}
+		n = n->next;
+	}
+out:
+	free(buf);
+	return 0;
+}

@@ -31,6 +31,7 @@
 #ifndef IMGAUDIT_TREE_H
 #define IMGAUDIT_TREE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -104,6 +105,53 @@ size_t tree_largest_dirs(struct tree *t, size_t n, int maxdepth,
 size_t tree_wasted(struct tree *t, size_t n, struct tree_file **out);
 
 void tree_files_free(struct tree_file *v, size_t n);
+
+/*
+ * What a path names in the final tree.  Symlinks in its directories are
+ * followed inside the tree, the way a process in the container would see
+ * them ("bin/bash" finds "usr/bin/bash" when "bin" links to "usr/bin");
+ * the last component is not followed.
+ */
+struct tree_stat {
+	int kind;		/* enum entry_kind; a hard link reads as
+				   ENTRY_FILE: it is the same data */
+	int64_t size;		/* data size; 0 for anything but files */
+	uint32_t data;		/* data id, shared by hard links; 0 = none;
+				   always < tree_data_count() */
+	int layer;		/* files: the layer whose data it is;
+				   others: the layer that placed it */
+};
+
+/* 0 and *st when path (root-relative, no leading '/') exists; else -1. */
+int tree_stat(struct tree *t, const char *path, struct tree_stat *st);
+
+/* As tree_stat(), with a symlink in the last component followed too. */
+int tree_stat_follow(struct tree *t, const char *path, struct tree_stat *st);
+
+/*
+ * For each layer capture (layer.h) that is the version the final tree
+ * shows and that want(path) accepts, newest layer first: fn(ctx, path,
+ * data, len, layer).  Each file's data is handed over once.
+ */
+void tree_final_captures(struct tree *t, struct layer_result **layers,
+    size_t n_layers, bool (*want)(const char *path),
+    void (*fn)(void *ctx, const char *path, const char *data, size_t len,
+    int layer), void *ctx);
+
+/* One more than the largest data id: size for arrays indexed by it. */
+size_t tree_data_count(const struct tree *t);
+
+/*
+ * Walk the final tree below top ("" for the whole tree; symlinks in top's
+ * directories followed as in tree_stat()), in pre-order, children in entry
+ * order.  fn gets each node's root-relative path (no leading '/'); it
+ * returns TREE_WALK_CONTINUE, TREE_WALK_PRUNE (skip this directory's
+ * children) or TREE_WALK_STOP.  Returns -1 when top does not exist.
+ */
+enum { TREE_WALK_CONTINUE = 0, TREE_WALK_PRUNE, TREE_WALK_STOP };
+typedef int (*tree_walk_fn)(void *ctx, const char *path, size_t len,
+    const struct tree_stat *st);
+int tree_walk(struct tree *t, const char *top, tree_walk_fn fn, void *ctx);
 void tree_free(struct tree *t);
 
 #endif

@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * deps.c: resolve each package's requirements against the installed set,
+ * and compute what a removal frees — the way apt (purge, then autoremove)
+ * or pip-autoremove would decide, so that the fix command a report prints
+ * frees the bytes it claims.
+ *
+ * The graph is small (hundreds to a few thousand packages), so closures
+ * are plain mark-and-sweep passes over arrays, recomputed per question.
+ * File ownership and sizes come from owners.c; this file never looks at
+ * the tree.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "deps.h"
+
+struct group {
+	size_t *sat;		/* installed packages that satisfy it */
+	size_t n_sat;
+	enum dep_kind kind;
+};
+
+struct gnode {
+	struct group *g;
+	size_t n;
+};
+
+struct provider {
+	const char *name;
+	size_t pkg;
+};
+
+struct priv {
+	struct gnode *gn;	/* per package */
+	uint8_t *orphan;	/* dpkg: autoremove would remove it already */
+	int orphans_done;
+	uint8_t *mark, *in;	/* scratch, one byte per package */
+	size_t *stack;
+};
+
+static int
+is_hard(enum dep_kind k)
+{
+	return k == DEP_DEPENDS || k == DEP_PREDEPENDS;
+}
+
+static int
+provider_cmp(const void *pa, const void *pb)
+{
+	const struct provider *a = pa, *b = pb;
+
+	return strcmp(a->name, b->name);
+}
+
+static void
+push_unique(size_t **v, size_t *n, size_t x)
+{
+	size_t i, cap;
+
+	for (i = 0; i < *n; i++)
+		if ((*v)[i] == x)
+			return;
+	cap = *n;
+	xgrow((void **)v, &cap, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = x;
+}
+
+/* Every installed package of ecosystem e that answers to name. */
+static void
+satisfiers(struct pkgdb *db, const struct provider *prov, size_t nprov,
+    enum pkg_ecosystem e, const char *name, size_t self, struct group *g)
+{
+	struct pkg *p = pkgdb_find(db, e, name);
+	struct provider key, *hit;
+	size_t i;
+
+	if (p != NULL)
+		for (i = (size_t)(p - db->v); i < db->n && db->v[i].eco == e &&
+		    strcmp(db->v[i].key, name) == 0; i++)
+			if (i != self)
+				push_unique(&g->sat, &g->n_sat, i);
+	key.name = name;
+	hit = nprov ? bsearch(&key, prov, nprov, sizeof(*prov),
+	    provider_cmp) : NULL;
+	if (hit == NULL)
+		return;
+	while (hit > prov && strcmp(hit[-1].name, name) == 0)
+		hit--;
+	for (; hit < prov + nprov && strcmp(hit->name, name) == 0; hit++)
+		if (db->v[hit->pkg].eco == e && hit->pkg != self)
+			push_unique(&g->sat, &g->n_sat, hit->pkg);
+}
+
+struct deps *
+deps_build(struct pkgdb *db, const struct owners *own)
+{
+	struct deps *d = xcalloc(1, sizeof(*d));
+	struct priv *pv = xcalloc(1, sizeof(*pv));
+	struct provider *prov = NULL;
+	size_t nprov = 0, provcap = 0, i, j, k, n = db->n ? db->n : 1;
+
+	d->db = db;
+	d->own = own;
+	d->priv = pv;
+	d->node = xcalloc(n, sizeof(*d->node));
+	pv->gn = xcalloc(n, sizeof(*pv->gn));
+	pv->orphan = xcalloc(n, 1);
+	pv->mark = xcalloc(n, 1);
+	pv->in = xcalloc(n, 1);
+	pv->stack = xcalloc(n, sizeof(*pv->stack));
+
+	for (i = 0; i < db->n; i++)
+		for (j = 0; j < db->v[i].n_provides; j++) {
+			xgrow((void **)&prov, &provcap, nprov + 1,
+			    sizeof(*prov));
+			prov[nprov].name = db->v[i].provides[j];
+			prov[nprov++].pkg = i;
+		}
+	if (nprov > 0)
+		qsort(prov, nprov, sizeof(*prov), provider_cmp);
+
+	for (i = 0; i < db->n; i++) {
+		const struct pkg *p = &db->v[i];
+		struct gnode *gn = &pv->gn[i];
+		struct dep_node *dn = &d->node[i];
+
+		gn->g = xcalloc(p->n_deps ? p->n_deps : 1, sizeof(*gn->g));
+		for (j = 0; j < p->n_deps; j++) {
+			const struct pkg_dep *dep = &p->deps[j];
+			struct group *g = &gn->g[gn->n];
+
+			if (dep->kind != DEP_DEPENDS &&
+			    dep->kind != DEP_PREDEPENDS &&
+			    dep->kind != DEP_RECOMMENDS)
+				continue;
+			g->kind = dep->kind;
+			for (k = 0; k < dep->n_alts; k++)
+				satisfiers(db, prov, nprov, p->eco,
+				    dep->alts[k], i, g);
+			if (g->n_sat == 0) {
+				free(g->sat);
+				g->sat = NULL;
+				if (is_hard(dep->kind)) {
+					size_t cap = dn->n_unresolved;
+
+					xgrow((void **)&dn->unresolved, &cap,
+					    dn->n_unresolved + 1,
+					    sizeof(char *));
+					dn->unresolved[dn->n_unresolved++] =
+					    xstrdup(dep->text ? dep->text :
+					    (dep->n_alts ? dep->alts[0] : "?"));
+				}
+				continue;
+			}
+			gn->n++;
+			for (k = 0; k < g->n_sat; k++) {
+				if (is_hard(g->kind)) {
+					push_unique(&dn->requires,
+					    &dn->n_requires, g->sat[k]);
+					push_unique(&d->node[g->sat[k]].
+					    required_by, &d->node[g->sat[k]].
+					    n_required_by, i);
+				} else
+					push_unique(&dn->recommends,
+					    &dn->n_recommends, g->sat[k]);
+			}
+		}
+	}
+	free(prov);
+	return d;
+}
+
+/* ---- closures ---- */
+
+static int
+protected(const struct pkg *p)
+{
+	return p->essential || p->required;
+}
+
+/*
+ * Mark everything reachable from the packages on the stack, through hard
+ * requirements (and Recommends when rec), never entering a package with
+ * in[] set to 1 (removed).
+ */
+static void
+mark_from(struct deps *d, size_t top, int rec)
+{
+	struct priv *pv = d->priv;
+	size_t i, k;
+
+	while (top > 0) {
+		size_t p = pv->stack[--top];
+		const struct gnode *gn = &pv->gn[p];
+
+		for (i = 0; i < gn->n; i++) {
+			const struct group *g = &gn->g[i];
+
+			if (!is_hard(g->kind) && !rec)
+				continue;
+			for (k = 0; k < g->n_sat; k++) {
+				size_t q = g->sat[k];
+
+				if (pv->mark[q] || pv->in[q] == 1)
+					continue;
+				pv->mark[q] = 1;
+				pv->stack[top++] = q;
+			}
+		}
+	}
+}
+
+/*
+ * apt's autoremove after the packages with in[] == 1 are gone: mark from
+ * manual, Essential and required packages through Depends, Pre-Depends and
+ * Recommends; unmarked dpkg packages are what it removes.  Leaves the
+ * marks in pv->mark.
+ */
+static void
+apt_marks(struct deps *d)
+{
+	struct priv *pv = d->priv;
+	struct pkgdb *db = d->db;
+	size_t i, top = 0;
+
+	memset(pv->mark, 0, db->n);
+	for (i = 0; i < db->n; i++) {
+		const struct pkg *p = &db->v[i];
+
+		if (p->eco != ECO_DPKG || pv->in[i] == 1)
+			continue;
+		if (!p->auto_installed || protected(p)) {
+			pv->mark[i] = 1;
+			pv->stack[top++] = i;
+		}
+	}
+	mark_from(d, top, 1);
+}
+
+static void
+orphans_once(struct deps *d)
+{
+	struct priv *pv = d->priv;
+	size_t i;
+
+	if (pv->orphans_done)
+		return;
+	pv->orphans_done = 1;
+	memset(pv->in, 0, d->db->n);
+	apt_marks(d);
+	for (i = 0; i < d->db->n; i++)
+		pv->orphan[i] = d->db->v[i].eco == ECO_DPKG && !pv->mark[i];
+}
+
+/*
+ * dpkg: what `apt-get purge x` removes — x and, until nothing changes,
+ * every package with a hard requirement that only removed packages met.
+ * Sets in[] = 1 for them.
+ */
+static void
+cascade(struct deps *d, size_t x)
+{
+	struct priv *pv = d->priv;
+	struct pkgdb *db = d->db;
+	size_t i, j, k;
+	int changed = 1;
+
+	pv->in[x] = 1;
+	while (changed) {
+		changed = 0;
+		for (i = 0; i < db->n; i++) {
+			const struct gnode *gn = &pv->gn[i];
+
+			if (pv->in[i] == 1 || db->v[i].eco != db->v[x].eco)
+				continue;
+			for (j = 0; j < gn->n; j++) {
+				const struct group *g = &gn->g[j];
+
+				if (!is_hard(g->kind))
+					continue;
+				for (k = 0; k < g->n_sat; k++)
+					if (pv->in[g->sat[k]] != 1)
+						break;
+				if (k == g->n_sat)
+					break;
+			}
+			if (j < gn->n) {
+				pv->in[i] = 1;
+				changed = 1;
+			}
+		}
+	}
+}
+
+static int
+name_order(const struct pkgdb *db, size_t a, size_t b)
+{
+	return strcmp(db->v[a].name, db->v[b].name);
+}
+
+static const struct pkgdb *sort_db;	/* qsort has no context argument */
+
+static int
+set_cmp(const void *pa, const void *pb)
+{
+	return name_order(sort_db, *(const size_t *)pa, *(const size_t *)pb);
+}
+
+/* The packages with flag[] set, the package x first, then by name. */
+static void
+collect(struct deps *d, size_t x, const uint8_t *flag, struct removal_set *s)
+{
+	size_t i;
+
+	s->pkgs = xmalloc((d->db->n ? d->db->n : 1) * sizeof(*s->pkgs));
+	s->n = 0;
+	s->pkgs[s->n++] = x;
+	for (i = 0; i < d->db->n; i++)
+		if (i != x && flag[i])
+			s->pkgs[s->n++] = i;
+	sort_db = d->db;
+	if (s->n > 2)
+		qsort(s->pkgs + 1, s->n - 1, sizeof(*s->pkgs), set_cmp);
+	for (i = 0; i < s->n; i++) {
+		s->bytes += d->own->stats[s->pkgs[i]].bytes;
+		s->files += d->own->stats[s->pkgs[i]].files;
+	}
+}
+
+static void
+fix_append(char **fix, size_t *len, size_t *cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	xgrow((void **)fix, cap, *len + n + 1, 1);
+	memcpy(*fix + *len, s, n + 1);
+	*len += n;
+}
+
+/* A package name is safe in a shell command only if it is plain. */
+static int
+shell_safe(const char *s)
+{
+	if (*s == '\0' || *s == '-')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!(('a' <= *s && *s <= 'z') || ('A' <= *s && *s <= 'Z') ||
+		    ('0' <= *s && *s <= '9') || strchr("+-._@/:", *s)))
+			return 0;
+	return 1;
+}
+
+static char *
+make_fix(const struct pkgdb *db, enum pkg_ecosystem e, const size_t *names,
+    size_t n, int autoremove)
+{
+	static const char *const cmd[ECO_COUNT] = {
+		[ECO_DPKG] = "apt-get purge -y", [ECO_PIP] = "pip uninstall -y",
+		[ECO_CONDA] = "conda remove -y --force",
+		[ECO_APK] = "apk del", [ECO_NPM] = "npm uninstall"
+	};
+	char *fix = NULL;
+	size_t len = 0, cap = 0, i;
+
+	fix_append(&fix, &len, &cap, cmd[e]);
+	for (i = 0; i < n; i++) {
+		if (!shell_safe(db->v[names[i]].name)) {
+			free(fix);
+			return NULL;
+		}
+		fix_append(&fix, &len, &cap, " ");
+		fix_append(&fix, &len, &cap, db->v[names[i]].name);
+	}
+	if (autoremove)
+		fix_append(&fix, &len, &cap,
+		    " && apt-get autoremove -y --purge");
+	return fix;
+}
+
+static void
+held_reasons(struct deps *d, struct removal *r, const uint8_t *in_apt,
+    const uint8_t *in_full)
+{
+	struct priv *pv = d->priv;
+	struct pkgdb *db = d->db;
+	size_t i, j, k, h;
+
+	r->held = xcalloc(r->full.n ? r->full.n : 1, sizeof(*r->held));
+	for (i = 0; i < r->full.n; i++) {
+		struct held *hd;
+		size_t p = r->full.pkgs[i];
+
+		if (in_apt[p])
+			continue;
+		hd = &r->held[r->n_held++];
+		hd->pkg = p;
+		if (!db->v[p].auto_installed) {
+			hd->how = "manual";
+			continue;
+		}
+		/* Who outside the set recommends it?  Else which held one. */
+		for (h = 0; h < 2 && hd->n_by == 0; h++)
+			for (j = 0; j < db->n; j++) {
+				const struct gnode *gn = &pv->gn[j];
+
+				if (db->v[j].eco != ECO_DPKG ||
+				    (h == 0 ? in_full[j] : !in_full[j] ||
+				    in_apt[j]))
+					continue;
+				for (k = 0; k < gn->n; k++) {
+					const struct group *g = &gn->g[k];
+					size_t m;
+
+					if (h == 0 && g->kind != DEP_RECOMMENDS)
+						continue;
+					for (m = 0; m < g->n_sat; m++)
+						if (g->sat[m] == p)
+							break;
+					if (m < g->n_sat) {
+						push_unique(&hd->by,
+						    &hd->n_by, j);
+						break;
+					}
+				}
+			}
+		hd->how = h == 1 ? "recommends" : "depends";
+		if (hd->n_by == 0)
+			hd->how = "manual";
+	}
+}
+
+void
+deps_removal(struct deps *d, size_t x, struct removal *r)
+{
+	struct priv *pv = d->priv;
+	struct pkgdb *db = d->db;
+	const struct pkg *px = &db->v[x];
+	uint8_t *in_apt, *in_full;
+	size_t i, top = 0, *named;
+	size_t n = db->n;
+
+	memset(r, 0, sizeof(*r));
+	r->blocked_by = SIZE_MAX;
+	if (px->eco == ECO_DPKG)
+		orphans_once(d);
+
+	/* What the uninstall itself removes. */
+	memset(pv->in, 0, n);
+	if (px->eco == ECO_DPKG)
+		cascade(d, x);
+	else
+		pv->in[x] = 1;
+	for (i = 0; i < n; i++)
+		if (pv->in[i] == 1 && protected(&db->v[i])) {
+			r->blocked_by = i;
+			return;
+		}
+
+	in_apt = xcalloc(n, 1);
+	in_full = xcalloc(n, 1);
+	if (px->eco == ECO_DPKG) {
+		r->has_apt = true;
+		apt_marks(d);
+		for (i = 0; i < n; i++) {
+			if (db->v[i].eco != ECO_DPKG)
+				continue;
+			if (pv->in[i] == 1)
+				in_apt[i] = 1;
+			else if (!pv->mark[i]) {
+				if (pv->orphan[i]) {
+					r->orphans++;
+					r->orphan_bytes +=
+					    d->own->stats[i].bytes;
+				} else
+					in_apt[i] = 1;
+			}
+		}
+	}
+
+	/*
+	 * full: everything the removed packages lead to (in = 2), minus what
+	 * a package outside that set still needs, or what is protected.
+	 * Packages autoremove takes anyway hold nothing.
+	 */
+	for (i = 0; i < n; i++)
+		if (pv->in[i] == 1)
+			pv->stack[top++] = i;
+	while (top > 0) {
+		const struct gnode *gn = &pv->gn[pv->stack[--top]];
+		size_t j, k;
+
+		for (j = 0; j < gn->n; j++) {
+			const struct group *g = &gn->g[j];
+
+			if (!is_hard(g->kind) && px->eco != ECO_DPKG)
+				continue;
+			for (k = 0; k < g->n_sat; k++)
+				if (pv->in[g->sat[k]] == 0) {
+					pv->in[g->sat[k]] = 2;
+					pv->stack[top++] = g->sat[k];
+				}
+		}
+	}
+	memset(pv->mark, 0, n);
+	for (i = 0; i < n; i++) {
+		if (db->v[i].eco != px->eco || pv->in[i] == 1 ||
+		    (pv->in[i] == 0 && pv->orphan[i]))
+			continue;
+		if (pv->in[i] == 0 || protected(&db->v[i])) {
+			pv->mark[i] = 1;
+			pv->stack[top++] = i;
+		}
+	}
+	mark_from(d, top, 0);
+	for (i = 0; i < n; i++)
+		in_full[i] = in_apt[i] || pv->in[i] == 1 ||
+		    (pv->in[i] == 2 && !pv->mark[i]);
+
+	if (r->has_apt)
+		collect(d, x, in_apt, &r->apt);
+	collect(d, x, in_full, &r->full);
+	if (r->has_apt) {
+		held_reasons(d, r, in_apt, in_full);
+		if (r->orphans == 0) {
+			/* purge X and what apt keeps; autoremove does the rest. */
+			named = xmalloc((r->n_held + 1) * sizeof(*named));
+			named[0] = x;
+			for (i = 0; i < r->n_held; i++)
+				named[i + 1] = r->held[i].pkg;
+			r->apt.fix = make_fix(db, ECO_DPKG, &x, 1, 1);
+			r->full.fix = make_fix(db, ECO_DPKG, named,
+			    r->n_held + 1, 1);
+			free(named);
+		} else {
+			/* autoremove would take more: name every package. */
+			r->apt.fix = make_fix(db, ECO_DPKG, r->apt.pkgs,
+			    r->apt.n, 0);
+			r->full.fix = make_fix(db, ECO_DPKG, r->full.pkgs,
+			    r->full.n, 0);
+		}
+	} else
+		r->full.fix = make_fix(db, px->eco, r->full.pkgs, r->full.n,
+		    0);
+	free(in_apt);
+	free(in_full);
+}
+
+void
+removal_free(struct removal *r)
+{
+	size_t i;
+
+	free(r->apt.pkgs);
+	free(r->apt.fix);
+	free(r->full.pkgs);
+	free(r->full.fix);
+	for (i = 0; i < r->n_held; i++)
+		free(r->held[i].by);
+	free(r->held);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+deps_free(struct deps *d)
+{
+	struct priv *pv;
+	size_t i, j;
+
+	if (d == NULL)
+		return;
+	pv = d->priv;
+	for (i = 0; i < d->db->n; i++) {
+		struct dep_node *dn = &d->node[i];
+
+		for (j = 0; j < pv->gn[i].n; j++)
+			free(pv->gn[i].g[j].sat);
+		free(pv->gn[i].g);
+		free(dn->requires);
+		free(dn->recommends);
+		free(dn->required_by);
+		for (j = 0; j < dn->n_unresolved; j++)
+			free(dn->unresolved[j]);
+		free(dn->unresolved);
+	}
+	free(pv->gn);
+	free(pv->orphan);
+	free(pv->mark);
+	free(pv->in);
+	free(pv->stack);
+	free(pv);
+	free(d->node);
+	free(d);
+}
