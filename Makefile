@@ -25,7 +25,8 @@ UNITBINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNITSRCS))
 # Debian packages the build, the tests and the demo need.
 DEPS = build-essential pkg-config python3 libarchive-dev libsqlite3-dev \
        libmagic-dev libcjson-dev libcurl4-openssl-dev libssl-dev \
-       libcmocka-dev zstd gzip tar skopeo umoci docker-registry time
+       libcmocka-dev zstd gzip tar skopeo umoci docker-registry time \
+       debootstrap
 
 .PHONY: all help deps check check-asan test-images unit demo bench clean
 

@@ -379,55 +379,56 @@ make_fix(const struct pkgdb *db, enum pkg_ecosystem e, const size_t *names,
 	return fix;
 }
 
+/*
+ * Why apt keeps what full adds: installed by hand, or recommended by a
+ * package that stays.  Packages that only a held one needs are not listed:
+ * autoremove takes them once the held ones are named.
+ */
 static void
 held_reasons(struct deps *d, struct removal *r, const uint8_t *in_apt,
     const uint8_t *in_full)
 {
 	struct priv *pv = d->priv;
 	struct pkgdb *db = d->db;
-	size_t i, j, k, h;
+	size_t i, j, k, m;
 
 	r->held = xcalloc(r->full.n ? r->full.n : 1, sizeof(*r->held));
 	for (i = 0; i < r->full.n; i++) {
-		struct held *hd;
+		struct held *hd = &r->held[r->n_held];
 		size_t p = r->full.pkgs[i];
 
 		if (in_apt[p])
 			continue;
-		hd = &r->held[r->n_held++];
+		memset(hd, 0, sizeof(*hd));
 		hd->pkg = p;
 		if (!db->v[p].auto_installed) {
 			hd->how = "manual";
+			r->n_held++;
 			continue;
 		}
-		/* Who outside the set recommends it?  Else which held one. */
-		for (h = 0; h < 2 && hd->n_by == 0; h++)
-			for (j = 0; j < db->n; j++) {
-				const struct gnode *gn = &pv->gn[j];
+		for (j = 0; j < db->n; j++) {
+			const struct gnode *gn = &pv->gn[j];
 
-				if (db->v[j].eco != ECO_DPKG ||
-				    (h == 0 ? in_full[j] : !in_full[j] ||
-				    in_apt[j]))
+			if (db->v[j].eco != ECO_DPKG || in_full[j])
+				continue;
+			for (k = 0; k < gn->n; k++) {
+				const struct group *g = &gn->g[k];
+
+				if (g->kind != DEP_RECOMMENDS)
 					continue;
-				for (k = 0; k < gn->n; k++) {
-					const struct group *g = &gn->g[k];
-					size_t m;
-
-					if (h == 0 && g->kind != DEP_RECOMMENDS)
-						continue;
-					for (m = 0; m < g->n_sat; m++)
-						if (g->sat[m] == p)
-							break;
-					if (m < g->n_sat) {
-						push_unique(&hd->by,
-						    &hd->n_by, j);
+				for (m = 0; m < g->n_sat; m++)
+					if (g->sat[m] == p)
 						break;
-					}
+				if (m < g->n_sat) {
+					push_unique(&hd->by, &hd->n_by, j);
+					break;
 				}
 			}
-		hd->how = h == 1 ? "recommends" : "depends";
-		if (hd->n_by == 0)
-			hd->how = "manual";
+		}
+		if (hd->n_by > 0) {
+			hd->how = "recommends";
+			r->n_held++;
+		}
 	}
 }
 
@@ -514,9 +515,39 @@ deps_removal(struct deps *d, size_t x, struct removal *r)
 		}
 	}
 	mark_from(d, top, 0);
+	top = 0;		/* mark_from() emptied the stack */
+	/*
+	 * What the removal actually leads to: from the removed packages,
+	 * through packages nothing kept needs.  A package reached only past
+	 * one that stays (krb5-locales, recommended by a libkrb5 that other
+	 * packages need) is not the removal's business.
+	 */
 	for (i = 0; i < n; i++)
-		in_full[i] = in_apt[i] || pv->in[i] == 1 ||
-		    (pv->in[i] == 2 && !pv->mark[i]);
+		if (pv->in[i] == 1) {
+			in_full[i] = 1;
+			pv->stack[top++] = i;
+		}
+	while (top > 0) {
+		const struct gnode *gn = &pv->gn[pv->stack[--top]];
+		size_t j, k;
+
+		for (j = 0; j < gn->n; j++) {
+			const struct group *g = &gn->g[j];
+
+			if (!is_hard(g->kind) && px->eco != ECO_DPKG)
+				continue;
+			for (k = 0; k < g->n_sat; k++) {
+				size_t q = g->sat[k];
+
+				if (in_full[q] || pv->in[q] != 2 || pv->mark[q])
+					continue;
+				in_full[q] = 1;
+				pv->stack[top++] = q;
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		in_full[i] |= in_apt[i];
 
 	if (r->has_apt)
 		collect(d, x, in_apt, &r->apt);

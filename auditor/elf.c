@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * elf.c: a one-pass ELF reader for files that stream past inside a layer.
+ * elf.c: a one-pass ELF reader for files that stream past inside a layer:
+ * the streaming engine and the public calls (elf_tables.c reads the
+ * headers and tables the engine hands it).
  *
  * The bytes come once, in order, and the interesting structures point at
  * each other in both directions: the program headers (near the start)
@@ -11,10 +13,18 @@
  * may ask for more spans.  A span is filled from the chunk being fed or,
  * when it lies in the past, from one of two windows kept for that purpose:
  *
- *   - the first ELF_PREFIX_MAX bytes, kept only until the dynamic section
- *     has been read, because .dynstr normally precedes it (and DT_NEEDED
- *     names may sit anywhere in .dynstr);
+ *   - the start of the file up to PT_DYNAMIC, at most ELF_PREFIX_MAX
+ *     bytes, because .dynstr normally precedes .dynamic (and DT_NEEDED
+ *     names may sit anywhere in .dynstr); nothing without PT_DYNAMIC;
  *   - the ELF_TAIL_WINDOW bytes before e_shoff, for .shstrtab.
+ *
+ * Both grow as bytes come and are freed once no span is pending, so one
+ * file costs at most about 9 MiB (libcublasLt: PT_DYNAMIC at 427 MB), a
+ * few kB for most.  A span asked for at offset `req` reads bytes before
+ * req only inside the windows as they were defined then, and windows are
+ * never cut later: so the facts, and the problem reported, are the same
+ * however the file is chunked (the unit tests check it on thousands of
+ * mutated files).
  *
  * Measured on 2,268 ELF files (Debian 12's /usr/lib, /usr/bin, CUDA 13's
  * lib64 and bin): the furthest DT_NEEDED/SONAME/RUNPATH string that lies
@@ -42,122 +52,11 @@
 
 #include "common.h"
 #include "elf.h"
+#include "elf_private.h"
 
-#define PT_LOAD		1
-#define PT_DYNAMIC	2
-#define PT_INTERP	3
-#define PN_XNUM		0xffff
-
-#define SHT_NULL	0
-#define SHT_SYMTAB	2
-#define SHT_STRTAB	3
-#define SHT_RELA	4
-#define SHT_NOBITS	8
-#define SHT_REL		9
-#define SHT_SYMTAB_SHNDX 18
-#define SHF_ALLOC	0x2
-#define SHN_XINDEX	0xffff
-
-#define DT_NULL		0
-#define DT_NEEDED	1
-#define DT_STRTAB	5
-#define DT_STRSZ	10
-#define DT_SONAME	14
-#define DT_RPATH	15
-#define DT_RUNPATH	29
-
-#define LOADS_MAX	1024
-#define DYN_MAX		65536		/* dynamic entries read at most */
-#define SHSTRTAB_MAX	ELF_TAIL_WINDOW
-
-/* String slots: DT_NEEDED first, then these. */
-enum {
-	SLOT_SONAME = ELF_NEEDED_MAX,
-	SLOT_RUNPATH,
-	SLOT_RPATH,
-	SLOT_INTERP,
-	N_SLOTS
-};
-
-enum span_kind { SP_EHDR, SP_PHDR, SP_DYN, SP_STR, SP_SHDR, SP_SHSTR };
 static const char *const kind_name[] = {
 	"ELF header", "program header", "dynamic section", "string",
 	"section header", "section name table"
-};
-enum fill_result { FILL_WAIT, FILL_DONE, FILL_GONE };
-
-struct span {
-	int64_t off;			/* file offset of the first byte */
-	int64_t req;			/* offset reached when it was asked for */
-	uint32_t len, have;
-	uint32_t idx;			/* record number or string slot */
-	uint8_t kind;
-	bool cstr;			/* done at the first NUL */
-	bool ended;			/* ... and it was seen */
-	unsigned char *heap;		/* the data when longer than small */
-	unsigned char small[64];
-};
-
-/* A window of the file kept for spans that lie in the past. */
-struct keep {
-	int64_t off, len;		/* the range kept */
-	size_t have, cap;		/* bytes held from off; allocated */
-	unsigned char *buf;
-};
-
-struct load {
-	uint64_t vaddr, filesz;
-	int64_t off;
-};
-
-struct sect {
-	uint32_t name, type, link, info;
-	uint64_t flags;
-	int64_t off, size;
-};
-
-struct elf_sniffer {
-	int64_t size;			/* INT64_MAX when unknown */
-	int64_t pos;			/* bytes fed so far */
-	const unsigned char *cur;	/* the chunk being fed */
-	int64_t cur_off;
-	size_t cur_len;
-	struct keep prefix, tailw;
-	int64_t prefix_len0;		/* prefix.len until ... */
-	int64_t phdrs_done_at;		/* ... the program headers are read */
-	int64_t now;			/* where the span being handled ends */
-	struct span *sp;
-	size_t nsp, capsp;
-	int64_t next_want;		/* no span needs a byte before this */
-
-	uint8_t cls, be;		/* 1/2 (ELFCLASS32/64), big endian */
-	uint16_t type, machine;
-	uint32_t phentsize, phnum, shentsize, shstrndx;
-	int64_t phoff, shoff;
-	uint64_t sh_count;		/* sections, once known */
-
-	struct load *loads;
-	size_t n_loads, cap_loads;
-	bool have_dyn, have_interp;
-	int64_t dyn_off, dyn_size, interp_off, interp_size;
-
-	uint32_t n_dyn;			/* dynamic entries to read */
-	bool have_strtab, have_strsz;
-	uint64_t strtab, strsz;
-	uint64_t *str_val;		/* string offsets, by slot */
-	bool *str_set;
-	uint32_t n_needed;		/* DT_NEEDED slots used */
-	char **str;			/* strings read, by slot */
-	bool dyn_done;
-
-	struct sect *sect;
-	size_t n_sect, cap_sect;
-	unsigned char *shstr;
-	size_t shstr_len;
-	bool names_done;
-
-	struct fatbin_scanner *fb;
-	char *problem;
 };
 
 bool
@@ -166,59 +65,28 @@ elf_magic(const void *buf, size_t n)
 	return n >= 4 && memcmp(buf, "\177ELF", 4) == 0;
 }
 
-static void problem(struct elf_sniffer *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Note the first structural problem; later ones add nothing. */
-static void
-problem(struct elf_sniffer *s, const char *fmt, ...)
+/*
+ * Note a structural problem.  The one kept is the first in file order:
+ * the one found at the lowest offset reached (ties: the smaller message),
+ * which does not depend on the order spans happened to be handled in.
+ */
+void
+elf_note(struct elf_sniffer *s, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
 
-	if (s->problem != NULL)
+	if (s->problem != NULL && s->now > s->problem_at)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (s->problem != NULL && s->now == s->problem_at &&
+	    strcmp(msg, s->problem) >= 0)
+		return;
+	free(s->problem);
 	s->problem = xstrdup(msg);
-}
-
-static uint16_t
-rd16(const struct elf_sniffer *s, const unsigned char *p)
-{
-	return s->be ? (uint16_t)(p[0] << 8 | p[1]) :
-	    (uint16_t)(p[1] << 8 | p[0]);
-}
-
-static uint32_t
-rd32(const struct elf_sniffer *s, const unsigned char *p)
-{
-	return s->be ?
-	    (uint32_t)rd16(s, p) << 16 | rd16(s, p + 2) :
-	    (uint32_t)rd16(s, p + 2) << 16 | rd16(s, p);
-}
-
-static uint64_t
-rd64(const struct elf_sniffer *s, const unsigned char *p)
-{
-	return s->be ?
-	    (uint64_t)rd32(s, p) << 32 | rd32(s, p + 4) :
-	    (uint64_t)rd32(s, p + 4) << 32 | rd32(s, p);
-}
-
-/* A word (Elf32_Word / Elf64_Xword, Addr, Off) at p. */
-static uint64_t
-rdw(const struct elf_sniffer *s, const unsigned char *p)
-{
-	return s->cls == 2 ? rd64(s, p) : rd32(s, p);
-}
-
-/* Does [off, off+len) lie inside the file? */
-static bool
-in_file(const struct elf_sniffer *s, uint64_t off, uint64_t len)
-{
-	return off <= (uint64_t)s->size && len <= (uint64_t)s->size - off;
+	s->problem_at = s->now;
 }
 
 static void
@@ -229,8 +97,8 @@ keep_free(struct keep *k)
 }
 
 /* Append what of [off, off+n) the window wants next. */
-static void
-keep_take(struct keep *k, const unsigned char *buf, int64_t off, size_t n)
+void
+elf_keep_take(struct keep *k, const unsigned char *buf, int64_t off, size_t n)
 {
 	int64_t want = k->off + (int64_t)k->have, end = off + (int64_t)n;
 	size_t take;
@@ -255,14 +123,8 @@ keep_take(struct keep *k, const unsigned char *buf, int64_t off, size_t n)
 	k->have += take;
 }
 
-static unsigned char *
-span_data(struct span *sp)
-{
-	return sp->heap != NULL ? sp->heap : sp->small;
-}
-
-static void
-span_add(struct elf_sniffer *s, enum span_kind kind, int64_t off,
+void
+elf_span_add(struct elf_sniffer *s, enum span_kind kind, int64_t off,
     uint32_t len, uint32_t idx, bool cstr)
 {
 	struct span *sp;
@@ -324,7 +186,7 @@ kept_until(const struct elf_sniffer *s, int64_t p, int64_t req)
 static enum fill_result
 fill(const struct elf_sniffer *s, struct span *sp)
 {
-	unsigned char *d = span_data(sp);
+	unsigned char *d = elf_span_data(sp);
 	const unsigned char *src, *z;
 	size_t avail, k;
 	int64_t p, lim;
@@ -355,337 +217,9 @@ fill(const struct elf_sniffer *s, struct span *sp)
 	return FILL_DONE;
 }
 
-/* ---- handlers ------------------------------------------------------------ */
-
-/* The dynamic section is read: ask for the strings it names. */
-static void
-dyn_finished(struct elf_sniffer *s)
-{
-	const struct load *l;
-	uint64_t soff = 0;
-	uint32_t i;
-	size_t j;
-	bool mapped = false;
-
-	s->dyn_done = true;
-	for (i = 0; i < N_SLOTS; i++)
-		if (i != SLOT_INTERP && s->str_set[i])
-			break;
-	if (i == N_SLOTS)
-		return;
-	if (!s->have_strtab) {
-		problem(s, "dynamic section names strings but has no DT_STRTAB");
-		return;
-	}
-	for (j = 0; j < s->n_loads; j++) {
-		l = &s->loads[j];
-		if (s->strtab >= l->vaddr && s->strtab - l->vaddr < l->filesz) {
-			soff = (uint64_t)l->off + (s->strtab - l->vaddr);
-			mapped = true;
-			break;
-		}
-	}
-	if (!mapped) {
-		problem(s, "DT_STRTAB 0x%llx is in no loaded segment",
-		    (unsigned long long)s->strtab);
-		return;
-	}
-	if (soff >= (uint64_t)s->size) {
-		problem(s, "dynamic string table at offset %llu lies past the "
-		    "end of the file", (unsigned long long)soff);
-		return;
-	}
-	if (!s->have_strsz || !in_file(s, soff, s->strsz)) {
-		if (s->have_strsz)
-			problem(s, "DT_STRSZ %llu runs past the end of the file",
-			    (unsigned long long)s->strsz);
-		s->strsz = (uint64_t)s->size - soff;
-	}
-	for (i = 0; i < N_SLOTS; i++) {
-		uint64_t v = s->str_val[i], n;
-
-		if (i == SLOT_INTERP || !s->str_set[i])
-			continue;
-		if (v >= s->strsz) {
-			problem(s, "dynamic string offset %llu lies past the "
-			    "string table (%llu bytes)", (unsigned long long)v,
-			    (unsigned long long)s->strsz);
-			continue;
-		}
-		n = s->strsz - v;
-		if (n > ELF_STRING_MAX)
-			n = ELF_STRING_MAX;
-		span_add(s, SP_STR, (int64_t)(soff + v), (uint32_t)n, i, true);
-	}
-}
-
-/* A string arrived (or could not be read). */
-static void
-on_string(struct elf_sniffer *s, struct span *sp, bool gone)
-{
-	if (gone) {
-		if (sp->idx != SLOT_INTERP && s->have_dyn &&
-		    sp->off < s->dyn_off && sp->off >= ELF_PREFIX_MAX)
-			problem(s, "dynamic string table at offset %lld lies "
-			    "before the dynamic section and past the first "
-			    "%d MiB, which are all that is kept",
-			    (long long)sp->off, ELF_PREFIX_MAX >> 20);
-		else
-			problem(s, "string at offset %lld is no longer "
-			    "available when it is needed", (long long)sp->off);
-		return;
-	}
-	if (!sp->ended) {
-		problem(s, "%s string at offset %lld is not terminated "
-		    "within %u bytes", sp->idx == SLOT_INTERP ? "PT_INTERP" :
-		    "dynamic", (long long)sp->off, sp->len);
-		return;
-	}
-	free(s->str[sp->idx]);
-	s->str[sp->idx] = xstrdup((const char *)span_data(sp));
-}
-
-static void
-phdrs_finished(struct elf_sniffer *s)
-{
-	uint64_t n;
-
-	if (s->have_interp) {
-		if (!in_file(s, (uint64_t)s->interp_off,
-		    (uint64_t)s->interp_size) || s->interp_size == 0)
-			problem(s, "PT_INTERP lies outside the file");
-		else {
-			n = (uint64_t)s->interp_size;
-			if (n > ELF_STRING_MAX)
-				n = ELF_STRING_MAX;
-			span_add(s, SP_STR, s->interp_off, (uint32_t)n,
-			    SLOT_INTERP, true);
-		}
-	}
-	/*
-	 * .dynstr before .dynamic is what the prefix is kept for: it ends
-	 * there, or here when there is no dynamic section to read.
-	 */
-	s->phdrs_done_at = s->now;
-	if (!s->have_dyn ||
-	    !in_file(s, (uint64_t)s->dyn_off, (uint64_t)s->dyn_size)) {
-		s->prefix.len = 0;
-		if (s->have_dyn)
-			problem(s, "PT_DYNAMIC (offset %lld, %lld bytes) runs "
-			    "past the end of the file", (long long)s->dyn_off,
-			    (long long)s->dyn_size);
-		return;
-	}
-	if (s->prefix.len > s->dyn_off)
-		s->prefix.len = s->dyn_off;
-	n = (uint64_t)s->dyn_size / (s->cls == 2 ? 16 : 8);
-	if (n > DYN_MAX)
-		n = DYN_MAX;
-	s->n_dyn = (uint32_t)n;
-	if (n == 0) {
-		dyn_finished(s);
-		return;
-	}
-	span_add(s, SP_DYN, s->dyn_off, s->cls == 2 ? 16 : 8, 0, false);
-}
-
-static void
-on_phdr(struct elf_sniffer *s, struct span *sp)
-{
-	const unsigned char *p = span_data(sp);
-	uint32_t type = rd32(s, p);
-	uint64_t off, vaddr, filesz;
-	struct load *l;
-
-	if (s->cls == 2) {
-		off = rd64(s, p + 8);
-		vaddr = rd64(s, p + 16);
-		filesz = rd64(s, p + 32);
-	} else {
-		off = rd32(s, p + 4);
-		vaddr = rd32(s, p + 8);
-		filesz = rd32(s, p + 16);
-	}
-	if (off > INT64_MAX || filesz > INT64_MAX)
-		off = filesz = 0;
-	switch (type) {
-	case PT_LOAD:
-		if (s->n_loads == LOADS_MAX) {
-			problem(s, "more than %d PT_LOAD segments", LOADS_MAX);
-			break;
-		}
-		xgrow((void **)&s->loads, &s->cap_loads, s->n_loads + 1,
-		    sizeof(*s->loads));
-		l = &s->loads[s->n_loads++];
-		l->vaddr = vaddr;
-		l->filesz = filesz;
-		l->off = (int64_t)off;
-		break;
-	case PT_DYNAMIC:
-		if (!s->have_dyn) {
-			s->have_dyn = true;
-			s->dyn_off = (int64_t)off;
-			s->dyn_size = (int64_t)filesz;
-		}
-		break;
-	case PT_INTERP:
-		if (!s->have_interp) {
-			s->have_interp = true;
-			s->interp_off = (int64_t)off;
-			s->interp_size = (int64_t)filesz;
-		}
-		break;
-	}
-	if (sp->idx + 1 < s->phnum)
-		span_add(s, SP_PHDR, sp->off + s->phentsize, s->phentsize,
-		    sp->idx + 1, false);
-	else
-		phdrs_finished(s);
-}
-
-static void
-on_dyn(struct elf_sniffer *s, struct span *sp)
-{
-	const unsigned char *p = span_data(sp);
-	int64_t tag;
-	uint64_t val;
-	uint32_t slot = N_SLOTS;
-
-	if (s->cls == 2) {
-		tag = (int64_t)rd64(s, p);
-		val = rd64(s, p + 8);
-	} else {
-		tag = (int32_t)rd32(s, p);
-		val = rd32(s, p + 4);
-	}
-	switch (tag) {
-	case DT_NULL:
-		dyn_finished(s);
-		return;
-	case DT_NEEDED:
-		if (s->n_needed == ELF_NEEDED_MAX)
-			problem(s, "more than %d DT_NEEDED entries",
-			    ELF_NEEDED_MAX);
-		else
-			slot = s->n_needed++;
-		break;
-	case DT_SONAME:
-		slot = SLOT_SONAME;
-		break;
-	case DT_RUNPATH:
-		slot = SLOT_RUNPATH;
-		break;
-	case DT_RPATH:
-		slot = SLOT_RPATH;
-		break;
-	case DT_STRTAB:
-		if (!s->have_strtab) {
-			s->have_strtab = true;
-			s->strtab = val;
-		}
-		break;
-	case DT_STRSZ:
-		if (!s->have_strsz) {
-			s->have_strsz = true;
-			s->strsz = val;
-		}
-		break;
-	}
-	if (slot != N_SLOTS && !s->str_set[slot]) {
-		s->str_set[slot] = true;
-		s->str_val[slot] = val;
-	}
-	if (sp->idx + 1 < s->n_dyn)
-		span_add(s, SP_DYN, sp->off + sp->len, sp->len, sp->idx + 1,
-		    false);
-	else
-		dyn_finished(s);
-}
-
-static void
-sections_finished(struct elf_sniffer *s)
-{
-	const struct sect *t;
-
-	if (s->shstrndx == 0) {
-		problem(s, "no section name table (e_shstrndx is 0)");
-		return;
-	}
-	if (s->shstrndx >= s->n_sect) {
-		problem(s, "e_shstrndx %u is not a section (%zu sections)",
-		    s->shstrndx, s->n_sect);
-		return;
-	}
-	t = &s->sect[s->shstrndx];
-	if (t->type == SHT_NOBITS || t->size == 0 ||
-	    !in_file(s, (uint64_t)t->off, (uint64_t)t->size)) {
-		problem(s, "section name table (offset %lld, %lld bytes) lies "
-		    "outside the file", (long long)t->off, (long long)t->size);
-		return;
-	}
-	if (t->size > SHSTRTAB_MAX) {
-		problem(s, "section name table of %lld bytes, more than the "
-		    "%d read", (long long)t->size, SHSTRTAB_MAX);
-		return;
-	}
-	span_add(s, SP_SHSTR, t->off, (uint32_t)t->size, 0, false);
-}
-
-static void
-on_shdr(struct elf_sniffer *s, struct span *sp)
-{
-	const unsigned char *p = span_data(sp);
-	struct sect x;
-
-	x.name = rd32(s, p);
-	x.type = rd32(s, p + 4);
-	x.flags = rdw(s, p + 8);
-	if (s->cls == 2) {
-		x.off = (int64_t)(rd64(s, p + 24) & INT64_MAX);
-		x.size = (int64_t)(rd64(s, p + 32) & INT64_MAX);
-		x.link = rd32(s, p + 40);
-		x.info = rd32(s, p + 44);
-	} else {
-		x.off = rd32(s, p + 16);
-		x.size = rd32(s, p + 20);
-		x.link = rd32(s, p + 24);
-		x.info = rd32(s, p + 28);
-	}
-	if (sp->idx == 0) {
-		/* Section 0 carries the counts that overflow the header. */
-		if (s->sh_count == 0)
-			s->sh_count = (uint64_t)x.size;
-		if (s->shstrndx == SHN_XINDEX)
-			s->shstrndx = x.link;
-		if (s->sh_count == 0)
-			return;		/* no sections after all */
-		if (!in_file(s, (uint64_t)s->shoff, s->sh_count > UINT64_MAX /
-		    s->shentsize ? UINT64_MAX : s->sh_count * s->shentsize)) {
-			problem(s, "section header table runs past the end of "
-			    "the file (offset %lld, %llu sections claimed)",
-			    (long long)s->shoff,
-			    (unsigned long long)s->sh_count);
-			return;
-		}
-		if (s->sh_count > ELF_SECTIONS_MAX) {
-			problem(s, "%llu sections claimed, more than the %d "
-			    "read", (unsigned long long)s->sh_count,
-			    ELF_SECTIONS_MAX);
-			return;
-		}
-	}
-	xgrow((void **)&s->sect, &s->cap_sect, s->n_sect + 1, sizeof(*s->sect));
-	s->sect[s->n_sect++] = x;
-	if (sp->idx + 1 < s->sh_count)
-		span_add(s, SP_SHDR, sp->off + s->shentsize, s->shentsize,
-		    sp->idx + 1, false);
-	else
-		sections_finished(s);
-}
-
 /* Not ELF after all, or unusable: stop looking at anything. */
-static void
-give_up(struct elf_sniffer *s)
+void
+elf_give_up(struct elf_sniffer *s)
 {
 	size_t i;
 
@@ -697,89 +231,11 @@ give_up(struct elf_sniffer *s)
 }
 
 static void
-on_ehdr(struct elf_sniffer *s, struct span *sp)
-{
-	const unsigned char *p = span_data(sp);
-	uint32_t shnum;
-	uint64_t phoff, shoff;
-
-	if (sp->have >= 6 && (p[4] < 1 || p[4] > 2 || p[5] < 1 || p[5] > 2))
-		problem(s, "not an ELF file: class %u, data %u", p[4], p[5]);
-	else if (sp->have < (p[4] == 2 ? 64 : 52))
-		problem(s, "truncated ELF header (%u bytes)", sp->have);
-	if (s->problem != NULL) {
-		give_up(s);
-		return;
-	}
-	s->cls = p[4];
-	s->be = p[5] == 2;
-	s->type = rd16(s, p + 16);
-	s->machine = rd16(s, p + 18);
-	if (s->cls == 2) {
-		phoff = rd64(s, p + 32);
-		shoff = rd64(s, p + 40);
-		p += 54;
-	} else {
-		phoff = rd32(s, p + 28);
-		shoff = rd32(s, p + 32);
-		p += 42;
-	}
-	s->phentsize = rd16(s, p);
-	s->phnum = rd16(s, p + 2);
-	s->shentsize = rd16(s, p + 4);
-	shnum = rd16(s, p + 6);
-	s->shstrndx = rd16(s, p + 8);
-
-	if (s->phnum == 0) {
-		phdrs_finished(s);
-	} else if (s->phnum == PN_XNUM) {
-		problem(s, "extended program header count (PN_XNUM) is not "
-		    "supported");
-		phdrs_finished(s);
-	} else if (s->phentsize != (s->cls == 2 ? 56u : 32u)) {
-		problem(s, "program header entries of %u bytes", s->phentsize);
-		phdrs_finished(s);
-	} else if (!in_file(s, phoff, (uint64_t)s->phnum * s->phentsize)) {
-		problem(s, "program headers (offset %llu, %u entries) run past "
-		    "the end of the file", (unsigned long long)phoff, s->phnum);
-		phdrs_finished(s);
-	} else {
-		s->phoff = (int64_t)phoff;
-		span_add(s, SP_PHDR, s->phoff, s->phentsize, 0, false);
-	}
-
-	if (shoff == 0)
-		return;
-	if (s->shentsize != (s->cls == 2 ? 64u : 40u)) {
-		problem(s, "section header entries of %u bytes", s->shentsize);
-		return;
-	}
-	if (!in_file(s, shoff, (uint64_t)(shnum ? shnum : 1) * s->shentsize)) {
-		problem(s, "section header table runs past the end of the file "
-		    "(offset %llu, %u sections claimed)",
-		    (unsigned long long)shoff, shnum);
-		return;
-	}
-	s->shoff = (int64_t)shoff;
-	s->sh_count = shnum;		/* 0: the count is in section 0 */
-	span_add(s, SP_SHDR, s->shoff, s->shentsize, 0, false);
-	/* Keep the bytes before the table, where .shstrtab usually is. */
-	s->tailw.off = s->shoff - ELF_TAIL_WINDOW;
-	if (s->tailw.off < s->now)
-		s->tailw.off = s->now;
-	s->tailw.len = s->shoff - s->tailw.off;
-	if (s->tailw.len > 0)
-		keep_take(&s->tailw, s->cur, s->cur_off, s->cur_len);
-	else
-		s->tailw.len = 0;
-}
-
-static void
 handle(struct elf_sniffer *s, struct span *sp, enum fill_result r)
 {
 	if (r == FILL_GONE && sp->kind != SP_STR) {
 		/* Bytes that were passed before anything pointed at them. */
-		problem(s, "%s at offset %lld %s", kind_name[sp->kind],
+		elf_note(s, "%s at offset %lld %s", kind_name[sp->kind],
 		    (long long)sp->off, sp->kind == SP_SHSTR ?
 		    "lies before the window kept ahead of the section headers" :
 		    "lies before what points at it");
@@ -787,19 +243,19 @@ handle(struct elf_sniffer *s, struct span *sp, enum fill_result r)
 	}
 	switch ((enum span_kind)sp->kind) {
 	case SP_EHDR:
-		on_ehdr(s, sp);
+		elf_on_ehdr(s, sp);
 		break;
 	case SP_PHDR:
-		on_phdr(s, sp);
+		elf_on_phdr(s, sp);
 		break;
 	case SP_DYN:
-		on_dyn(s, sp);
+		elf_on_dyn(s, sp);
 		break;
 	case SP_STR:
-		on_string(s, sp, r == FILL_GONE);
+		elf_on_string(s, sp, r == FILL_GONE);
 		break;
 	case SP_SHDR:
-		on_shdr(s, sp);
+		elf_on_shdr(s, sp);
 		break;
 	case SP_SHSTR:
 		s->shstr = sp->heap ? sp->heap : xmalloc(sp->len);
@@ -862,7 +318,7 @@ elf_sniff_new(int64_t file_size)
 	s->str = xcalloc(N_SLOTS, sizeof(*s->str));
 	s->next_want = INT64_MAX;
 	s->fb = fatbin_scan_new();
-	span_add(s, SP_EHDR, 0, (uint32_t)(s->size < 64 ? s->size : 64), 0,
+	elf_span_add(s, SP_EHDR, 0, (uint32_t)(s->size < 64 ? s->size : 64), 0,
 	    false);
 	return s;
 }
@@ -878,8 +334,8 @@ elf_sniff_feed(struct elf_sniffer *s, const void *buf, size_t n)
 		s->cur = buf;
 		s->cur_off = s->pos;
 		s->cur_len = n;
-		keep_take(&s->prefix, buf, s->pos, n);
-		keep_take(&s->tailw, buf, s->pos, n);
+		elf_keep_take(&s->prefix, buf, s->pos, n);
+		elf_keep_take(&s->tailw, buf, s->pos, n);
 		s->pos += (int64_t)n;
 		if (s->next_want < s->pos)
 			service(s);
@@ -914,115 +370,6 @@ elf_sniff_free(struct elf_sniffer *s)
 	fatbin_scan_free(s->fb);
 	free(s->problem);
 	free(s);
-}
-
-static bool
-starts(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* Sections `strip --strip-debug` removes: binutils' SEC_DEBUGGING names. */
-static bool
-debug_name(const char *n)
-{
-	return starts(n, ".debug") || starts(n, ".zdebug") ||
-	    starts(n, ".gnu.debuglto_.debug_") ||
-	    starts(n, ".gnu.linkonce.wi.") || starts(n, ".line") ||
-	    starts(n, ".stab") || strcmp(n, ".gdb_index") == 0;
-}
-
-/* The name of section i, or "" (noting the problem) when it is bad. */
-static const char *
-sect_name(struct elf_sniffer *s, size_t i)
-{
-	uint32_t off = s->sect[i].name;
-
-	if (off >= s->shstr_len) {
-		problem(s, "section %zu: name offset %u lies past the section "
-		    "name table (%zu bytes)", i, off, s->shstr_len);
-		return "";
-	}
-	if (memchr(s->shstr + off, 0, s->shstr_len - off) == NULL) {
-		problem(s, "section %zu: name is not terminated", i);
-		return "";
-	}
-	return (const char *)s->shstr + off;
-}
-
-enum { MARK_KEEP, MARK_DEBUG, MARK_UNNEEDED };
-
-/* Section facts: what strip would save, symtab, debuglink. */
-static void
-section_facts(struct elf_sniffer *s, struct elf_facts *f)
-{
-	unsigned char *mark = xcalloc(s->n_sect ? s->n_sect : 1, 1);
-	int64_t debug = 0, unneeded = 0, b;
-	const struct sect *t;
-	const char *name;
-	size_t i;
-	bool linked = f->type == ELF_ET_EXEC || f->type == ELF_ET_DYN;
-
-	for (i = 1; i < s->n_sect; i++) {
-		t = &s->sect[i];
-		name = sect_name(s, i);
-		if (t->type == SHT_SYMTAB)
-			f->has_symtab = true;
-		if (strcmp(name, ".gnu_debuglink") == 0)
-			f->has_debuglink = true;
-		if ((t->flags & SHF_ALLOC) == 0 && debug_name(name))
-			mark[i] = MARK_DEBUG;
-	}
-	for (i = 1; i < s->n_sect; i++) {
-		t = &s->sect[i];
-		if (mark[i] != MARK_KEEP || (t->flags & SHF_ALLOC))
-			continue;
-		/* Relocations for a debug section go with it (objects). */
-		if ((t->type == SHT_REL || t->type == SHT_RELA) &&
-		    t->info > 0 && t->info < s->n_sect &&
-		    mark[t->info] == MARK_DEBUG)
-			mark[i] = MARK_DEBUG;
-		/* Linked files need no symbol table at all. */
-		else if (linked && t->type == SHT_SYMTAB) {
-			mark[i] = MARK_UNNEEDED;
-			if (t->link > 0 && t->link < s->n_sect &&
-			    t->link != s->shstrndx &&
-			    s->sect[t->link].type == SHT_STRTAB &&
-			    !(s->sect[t->link].flags & SHF_ALLOC))
-				mark[t->link] = MARK_UNNEEDED;
-		} else if (linked && t->type == SHT_SYMTAB_SHNDX)
-			mark[i] = MARK_UNNEEDED;
-	}
-	for (i = 1; i < s->n_sect; i++) {
-		if (mark[i] == MARK_KEEP)
-			continue;
-		t = &s->sect[i];
-		b = 0;
-		if (t->type != SHT_NOBITS) {
-			if (!in_file(s, (uint64_t)t->off, (uint64_t)t->size)) {
-				problem(s, "section %zu (offset %lld, %lld "
-				    "bytes) runs past the end of the file", i,
-				    (long long)t->off, (long long)t->size);
-				b = t->off < s->size ? s->size - t->off : 0;
-			} else
-				b = t->size;
-		}
-		/* The section header and the name go too. */
-		b += s->shentsize + (int64_t)strlen(sect_name(s, i)) + 1;
-		if (mark[i] == MARK_DEBUG)
-			debug += b;
-		unneeded += b;
-	}
-	free(mark);
-	if (unneeded > s->size) {
-		problem(s, "sections overlap: %lld bytes claimed in a file of "
-		    "%lld", (long long)unneeded, (long long)s->size);
-		unneeded = s->size;
-		if (debug > unneeded)
-			debug = unneeded;
-	}
-	f->debug_bytes = debug;
-	f->unneeded_bytes = unneeded;
 }
 
 static int
@@ -1062,7 +409,7 @@ locate(void *arg, int64_t off)
 	t = &l->s->sect[l->by_off[lo - 1]];
 	if (off - t->off >= t->size)
 		return NULL;
-	return sect_name(l->s, l->by_off[lo - 1]);
+	return elf_sect_name(l->s, l->by_off[lo - 1]);
 }
 
 void
@@ -1073,15 +420,22 @@ elf_sniff_finish(struct elf_sniffer *s, struct elf_facts *out)
 	size_t k;
 
 	memset(out, 0, sizeof(*out));
+	s->now = INT64_MAX;		/* problems found now come last */
 	if (s->nsp > 0) {
-		/* Whatever is still wanted lies past the bytes fed. */
-		if (s->sp[0].kind == SP_EHDR)
-			problem(s, "truncated ELF header (%lld bytes)",
+		/* Whatever is still wanted lies past the bytes fed; name the
+		 * first such structure in the file. */
+		const struct span *w = &s->sp[0];
+
+		for (k = 1; k < s->nsp; k++)
+			if (s->sp[k].off < w->off)
+				w = &s->sp[k];
+		if (w->kind == SP_EHDR)
+			elf_note(s, "truncated ELF header (%lld bytes)",
 			    (long long)s->pos);
 		else
-			problem(s, "truncated: %s at offset %lld lies past the "
-			    "%lld bytes read", kind_name[s->sp[0].kind],
-			    (long long)s->sp[0].off, (long long)s->pos);
+			elf_note(s, "truncated: %s at offset %lld lies past "
+			    "the %lld bytes read", kind_name[w->kind],
+			    (long long)w->off, (long long)s->pos);
 	}
 	out->elfclass = s->cls == 2 ? 64 : s->cls == 1 ? 32 : 0;
 	out->big_endian = s->be;
@@ -1103,7 +457,7 @@ elf_sniff_finish(struct elf_sniffer *s, struct elf_facts *out)
 
 	if (s->names_done) {
 		out->sections_read = true;
-		section_facts(s, out);
+		elf_section_facts(s, out);
 		loc.by_off = xcalloc(s->n_sect ? s->n_sect : 1,
 		    sizeof(*loc.by_off));
 		for (k = 1; k < s->n_sect; k++)

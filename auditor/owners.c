@@ -92,6 +92,81 @@ pathset_has(const struct pathset *ps, const char *p)
 	return 0;
 }
 
+/* ---- tree nodes seen, and who owns a symlink ---- */
+
+struct nodemap {
+	const void **key;	/* open addressing; NULL = empty */
+	uint32_t *val;
+	size_t n, mask;
+};
+
+static size_t
+ptr_slot(const struct nodemap *m, const void *p)
+{
+	size_t k = ((uintptr_t)p >> 4) * 2654435761u & m->mask;
+
+	while (m->key[k] != NULL && m->key[k] != p)
+		k = (k + 1) & m->mask;
+	return k;
+}
+
+/* Insert p with val unless present; returns 1 when it was new. */
+static int
+nodemap_add(struct nodemap *m, const void *p, uint32_t val)
+{
+	size_t k;
+
+	if (m->key == NULL || (m->n + 1) * 2 > m->mask + 1) {
+		struct nodemap old = *m;
+		size_t cap = m->key ? (m->mask + 1) * 2 : 64, i;
+
+		m->key = xcalloc(cap, sizeof(*m->key));
+		m->val = xcalloc(cap, sizeof(*m->val));
+		m->mask = cap - 1;
+		m->n = 0;
+		for (i = 0; old.key != NULL && i <= old.mask; i++)
+			if (old.key[i] != NULL)
+				nodemap_add(m, old.key[i], old.val[i]);
+		free(old.key);
+		free(old.val);
+	}
+	k = ptr_slot(m, p);
+	if (m->key[k] != NULL)
+		return 0;
+	m->key[k] = p;
+	m->val[k] = val;
+	m->n++;
+	return 1;
+}
+
+static uint32_t
+nodemap_get(const struct nodemap *m, const void *p)
+{
+	size_t k;
+
+	if (m->key == NULL)
+		return 0;
+	k = ptr_slot(m, p);
+	return m->key[k] != NULL ? m->val[k] : 0;
+}
+
+static void
+nodemap_clear(struct nodemap *m)
+{
+	if (m->key != NULL && m->n > 0) {
+		memset(m->key, 0, (m->mask + 1) * sizeof(*m->key));
+		m->n = 0;
+	}
+}
+
+static void
+nodemap_free(struct nodemap *m)
+{
+	free(m->key);
+	free(m->val);
+	memset(m, 0, sizeof(*m));
+}
+
 /* ---- claiming ---- */
 
 struct overlap {
@@ -108,6 +183,8 @@ struct build {
 	struct layer_result **layers;
 	size_t n_layers;
 	uint32_t *stamp;	/* per data id: package index + 1 last counted */
+	struct nodemap names;	/* names the current package listed */
+	struct nodemap links;	/* symlink -> package index + 1 */
 	struct overlap *ov;
 	size_t n_ov, ov_cap, last_ov;
 	size_t cur;		/* package being visited */
@@ -164,9 +241,13 @@ visit_file(struct build *b, const char *path, const struct tree_stat *st)
 	struct pkg_stats *ps = &o->stats[b->cur];
 	uint32_t me = (uint32_t)b->cur + 1;
 
+	if (b->pass == 2 && !nodemap_add(&b->names, st->node, 1))
+		return;		/* the same name listed twice (usrmerge) */
 	if (st->kind == ENTRY_SYMLINK) {
-		if (b->pass == 2)
+		if (b->pass == 2) {
 			ps->links++;
+			nodemap_add(&b->links, st->node, me);
+		}
 		return;
 	}
 	if (st->kind != ENTRY_FILE || st->data == 0)
@@ -183,15 +264,16 @@ visit_file(struct build *b, const char *path, const struct tree_stat *st)
 			note_overlap(b, cur - 1, b->cur, st->size, path);
 		return;
 	}
-	if (b->stamp[st->data] == me)
-		return;		/* listed twice, or two hard links */
-	b->stamp[st->data] = me;
 	if (o->owner[st->data] != me) {
 		ps->shadowed_files++;
 		return;
 	}
-	ps->bytes += st->size;
+	/* Every name is a file (as final_files counts); data counts once. */
 	ps->files++;
+	if (b->stamp[st->data] == me)
+		return;
+	b->stamp[st->data] = me;
+	ps->bytes += st->size;
 	if (st->layer >= 0 && (size_t)st->layer < o->n_layers)
 		ps->layer_bytes[st->layer] += st->size;
 }
@@ -235,6 +317,7 @@ visit_package(struct build *b, size_t i)
 	size_t k;
 
 	b->cur = i;
+	nodemap_clear(&b->names);
 	if (p->root != NULL) {
 		if (tree_walk(b->t, p->root, visit_npm, b) != 0)
 			visit_missing(b, p->root);
@@ -380,9 +463,13 @@ pyc_source_owner(struct build *b, const char *path, size_t len)
 	memcpy(src, path, dlen);
 	memcpy(src + dlen, base, blen);
 	memcpy(src + dlen + blen, ".py", 4);
-	if (tree_stat(b->t, src, &st) == 0 && st.kind == ENTRY_FILE &&
-	    st.data != 0 && b->o->owner[st.data] != UNOWNED_COUNTED)
-		who = b->o->owner[st.data];
+	if (tree_stat(b->t, src, &st) == 0) {
+		if (st.kind == ENTRY_FILE && st.data != 0 &&
+		    b->o->owner[st.data] != UNOWNED_COUNTED)
+			who = b->o->owner[st.data];
+		else if (st.kind == ENTRY_SYMLINK)
+			who = nodemap_get(&b->links, st.node);
+	}
 	free(src);
 	return who;
 }
@@ -506,6 +593,8 @@ owners_build(struct tree *t, struct pkgdb *db, struct layer_result **layers,
 	}
 
 	free(b.stamp);
+	nodemap_free(&b.names);
+	nodemap_free(&b.links);
 	free(b.ov);
 	free(b.paths.v);
 	return o;

@@ -665,7 +665,8 @@ classify(const char *path)
 			return DB_APT_EXTENDED;
 		break;
 	case 'p':
-		if (span_eq(base, "package.json") && is_npm_manifest(path, dlen))
+		if (span_eq(base, "package.json") &&
+		    is_npm_manifest(path, dlen))
 			return DB_NPM;
 		break;
 	case 's':

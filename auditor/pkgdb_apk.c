@@ -124,8 +124,8 @@ apk_read(struct dbfile *f, const char *data, size_t len)
 		switch (line.p[0]) {
 		case 'P':
 			if (p.name != NULL || !span_is_name(v)) {
-				dbfile_bad(f, "line %zu: a second or unreadable "
-				    "P line", ln);
+				dbfile_bad(f, "line %zu: a second or "
+				    "unreadable P line", ln);
 				break;
 			}
 			p.name = span_dup(v);

@@ -216,8 +216,9 @@ read_stanza(struct dbfile *f, struct dpkg_state *st, const struct stanza *s,
 		if (span_to_i64(v, &kib) && kib <= INT64_MAX / 1024)
 			p.installed_size = kib * 1024;
 		else
-			dbfile_bad(f, "stanza %zu (%s): Installed-Size \"%.*s\" "
-			    "is not a number", s->index, p.name, SHOW(v));
+			dbfile_bad(f, "stanza %zu (%s): Installed-Size "
+			    "\"%.*s\" is not a number", s->index, p.name,
+			    SHOW(v));
 	}
 	if (stanza_get(s, "Essential", &v))
 		p.essential = span_eq_ci(v, "yes");

@@ -83,7 +83,7 @@ struct stanza_field {
 struct stanza {
 	struct stanza_field *f;
 	size_t n, cap;
-	size_t index;		/* 1-based number of the stanza in its file */
+	size_t index;		/* number in its file, from 1 */
 	size_t line;		/* line it starts on */
 };
 
@@ -106,7 +106,7 @@ bool stanza_get(const struct stanza *s, const char *name, struct span *out);
 void stanza_free(struct stanza *s);
 
 /* ---- paths ---- */
-#define PATH_ABOVE_ROOT	0x1	/* ".." climbed above the root (clamped) */
+#define PATH_ABOVE_ROOT	0x1	/* ".." left the root (clamped) */
 #define PATH_HAS_NUL	0x2	/* a NUL byte inside: not stored */
 
 /*

@@ -117,7 +117,15 @@ package_object(const struct audit *a, size_t i)
 		cJSON_AddNullToObject(o, "closure_full_bytes");
 	}
 	rep_str(o, "arch", p->arch);
-	rep_str(o, "database", p->dbpath);
+	if (p->dbpath != NULL && p->dbpath[0] != '/') {
+		size_t n = strlen(p->dbpath) + 2;
+		char *slash = xmalloc(n);
+
+		snprintf(slash, n, "/%s", p->dbpath);
+		rep_str(o, "database", slash);
+		free(slash);
+	} else
+		rep_str(o, "database", p->dbpath);
 	if (p->eco == ECO_DPKG) {
 		cJSON_AddBoolToObject(o, "auto_installed", p->auto_installed);
 		cJSON_AddBoolToObject(o, "essential", p->essential ||

@@ -518,6 +518,36 @@ joined(const cJSON *arr, char *buf, size_t n)
 	return buf;
 }
 
+/*
+ * A shell command under a label, never cut: a long one is broken between
+ * words with " \\" so that it can still be pasted as it is.
+ */
+static void
+command(struct out *o, const char *label, const char *cmd)
+{
+	char buf[4096];
+	size_t w = (size_t)o->opt->width - 14 - 2, len, at = 0;
+
+	safe(cmd, sizeof(buf) - 1, buf, sizeof(buf));
+	len = strlen(buf);
+	while (at < len) {
+		size_t n = len - at;
+
+		if (n > w) {
+			n = w;
+			while (n > 0 && buf[at + n] != ' ')
+				n--;
+			if (n == 0)
+				n = w;
+		}
+		emit(o, "  %-11s %.*s%s\n", at == 0 ? label : "", (int)n,
+		    buf + at, at + n < len ? " \\" : "");
+		at += n;
+		while (at < len && buf[at] == ' ')
+			at++;
+	}
+}
+
 static void
 why_set(struct out *o, const cJSON *set, const char *title)
 {
@@ -553,8 +583,7 @@ why_set(struct out *o, const cJSON *set, const char *title)
 		    safe(line, w, out, sizeof(out)));
 	}
 	if (str(set, "fix") != NULL)
-		emit(o, "  %-11s %s\n", "fix", safe(str(set, "fix"),
-		    sizeof(out) - 1, out, sizeof(out)));
+		command(o, "fix", str(set, "fix"));
 	else
 		emit(o, "  %-11s %s\n", "fix", "(a package name here is not "
 		    "safe in a shell command: remove them by hand)");
@@ -592,7 +621,7 @@ report_write_why_text(const cJSON *why, FILE *f, const struct text_options *opt)
 		    report_human_size((int64_t)num(l, "bytes"), a, sizeof(a)));
 	ai = cJSON_GetObjectItemCaseSensitive(p, "auto_installed");
 	emit(&o, "  %-11s %s%s\n", "database", safe(str(p, "database"),
-	    w - 40, out, sizeof(out)), cJSON_IsBool(ai) ? (cJSON_IsTrue(ai) ?
+	    cJSON_IsBool(ai) ? w - 40 : w - 14, out, sizeof(out)), cJSON_IsBool(ai) ? (cJSON_IsTrue(ai) ?
 	    "; installed automatically" : "; installed manually") : "");
 	if (num(p, "missing_files") + num(p, "deleted_files") > 0)
 		emit(&o, "  %-11s %d listed files absent (%d deleted by a later "

@@ -620,6 +620,7 @@ node_stat(const struct tree *t, const struct node *n, struct tree_stat *st)
 	st->data = n->ino;
 	st->size = n->ino != 0 ? t->ino[n->ino].size : 0;
 	st->layer = n->ino != 0 ? t->ino[n->ino].layer : n->layer;
+	st->node = n;
 }
 
 int

@@ -120,6 +120,8 @@ struct tree_stat {
 				   always < tree_data_count() */
 	int layer;		/* files: the layer whose data it is;
 				   others: the layer that placed it */
+	const void *node;	/* identity of the name itself: equal for
+				   two paths that reach the same entry */
 };
 
 /* 0 and *st when path (root-relative, no leading '/') exists; else -1. */

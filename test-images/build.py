@@ -831,6 +831,7 @@ def analyse(layers):
 
 	# Walk the final tree.
 	entries = files = 0
+	final_index = {}	# "/path" -> (data id, size), regular files
 	reachable = {}
 	names = {}		# id(data) -> (first path in byte order, size)
 	links = []
@@ -845,6 +846,7 @@ def analyse(layers):
 				files += 1
 				reachable[id(ch.data)] = ch.data
 				path = "/" + "/".join(p)
+				final_index[path] = (id(ch.data), ch.data.size)
 				old = names.get(id(ch.data))
 				if old is None or path.encode() < old[0].encode():
 					names[id(ch.data)] = (path, ch.data.size)
@@ -891,6 +893,7 @@ def analyse(layers):
 	    "layer_bytes": layer_bytes,
 	    "largest_files": [[p, s] for p, s in largest],
 	    "findings": findings,
+	    "final_index": final_index,
 	}
 
 
@@ -1094,8 +1097,31 @@ def expected(img, formats, with_dive=True, notes=None, allow=()):
 	    "largest_files": a["largest_files"],
 	    "findings": kinds,
 	}
+	if getattr(spec, "packages", None):
+		out["packages"] = package_facts(spec.packages, a["final_index"])
 	if notes:
 		out["notes"] = notes
+	return out
+
+
+def package_facts(book, final_index):
+	"""
+	Per package, what it installed that the final tree still shows: regular
+	files, each piece of data once (symlinks and directories weigh
+	nothing).  Straight from what the installers above wrote.
+	"""
+	out = []
+	for eco, name, version, paths in book:
+		seen = set()
+		size = 0
+		for p in paths:
+			hit = final_index.get("/" + p)
+			if hit is None or hit[0] in seen:
+				continue
+			seen.add(hit[0])
+			size += hit[1]
+		out.append({"ecosystem": eco, "name": name, "version": version,
+		    "bytes": size, "files": len(seen)})
 	return out
 
 
@@ -1184,6 +1210,11 @@ def spec_basic():
 # ---------------------------------------------------------------------------
 # Packaging helpers for realistic trees (pip dist-info, dpkg database).
 
+# What the package installers below wrote, as (ecosystem, name, version,
+# [paths]): the oracle for package attribution (expected.json "packages").
+PKG_BOOK = []
+
+
 def _record_hash(data):
 	return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
@@ -1222,6 +1253,11 @@ def pip_package(layer, rng, site, name, version, files, requires=(),
 		record.append("%s/%s,%s,%d" % (di, fname, _record_hash(data), len(data)))
 	record.append("%s/RECORD,," % di)
 	layer.file("%s/%s/RECORD" % (site, di), ("\n".join(record) + "\n").encode())
+	PKG_BOOK.append(("pip", name, version,
+	    [site + "/" + rel for rel, _ in files] +
+	    ["usr/local/bin/" + sname for sname, _ in scripts] +
+	    ["%s/%s/%s" % (site, di, f) for f, _ in extra] +
+	    ["%s/%s/RECORD" % (site, di)]))
 
 
 class Deb:
@@ -1251,6 +1287,7 @@ def deb_install(layer, rng, deb, files):
 		mode = 0o755 if path.startswith(("usr/bin/", "usr/sbin/")) or ".so" in path else 0o644
 		layer.file(path, data, mode)
 		deb.files.append((path, len(data)))
+	PKG_BOOK.append(("dpkg", deb.name, deb.version, [p for p, _ in deb.files]))
 
 
 def dpkg_status(debs):
@@ -1293,6 +1330,7 @@ LIBDIR = "usr/lib/x86_64-linux-gnu"
 
 
 def spec_demo():
+	del PKG_BOOK[:]
 	rng = random.Random(2024)
 	k = 1024
 
@@ -1506,9 +1544,11 @@ def spec_demo():
 	    "/bin/sh -c #(nop)  EXPOSE 8080",
 	    "/bin/sh -c #(nop)  ENTRYPOINT [\"python3\" \"/app/server.py\"]",
 	    "/bin/sh -c #(nop)  CMD [\"--port\" \"8080\"]"]
-	return ImageSpec("demo", history, ["python3", "/app/server.py"], ["--port", "8080"],
+	spec = ImageSpec("demo", history, ["python3", "/app/server.py"], ["--port", "8080"],
 	    env=["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "PYTHONUNBUFFERED=1"],
 	    workdir="/app")
+	spec.packages = list(PKG_BOOK)
+	return spec
 
 
 # ---------------------------------------------------------------------------

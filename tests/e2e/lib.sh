@@ -148,6 +148,20 @@ check() {
 # pycheck DESCRIPTION check.py-ARGS...: run a check.py comparison; its own
 # lines say what differs.  Put the command that made the report in
 # DESCRIPTION so that the failure can be reproduced.
+# pyfact DESC ARGS... <<'PY' ... PY: run the python script on stdin with
+# ARGS; it prints what is wrong and exits 1, or exits 0.
+pyfact() {
+	local desc=$1 msg script=$T/pyfact.$$.py
+	shift
+	cat >"$script"
+	if msg=$(python3 "$script" "$@" 2>&1); then
+		ok "$desc"
+	else
+		fail "$desc"
+		printf '%s\n' "$msg" | sed 's/^/    /'
+	fi
+}
+
 pycheck() {
 	local desc=$1 msg
 	shift
