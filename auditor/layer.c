@@ -24,6 +24,7 @@
 
 #include "digest.h"
 #include "layer.h"
+#include "filetype.h"
 #include "linkgraph.h"
 #include "pkgdb.h"
 
@@ -44,6 +45,7 @@ struct reader {
 	int blob_eof;
 	int padded;			/* zeros added after the stream's end */
 	struct archive *raw, *tar;
+	struct filetype *ft;		/* libmagic, opened on first use */
 	struct layer_result *res;
 };
 
@@ -468,6 +470,21 @@ capture(struct reader *r, size_t idx)
 	return rc == ARCHIVE_EOF ? ARCHIVE_OK : rc;
 }
 
+static void
+note_type(struct reader *r, size_t idx, const void *buf, size_t n)
+{
+	char *what = filetype_guess(&r->ft, buf, n);
+	struct layer_type *t;
+
+	if (what == NULL)
+		return;
+	xgrow((void **)&r->res->types, &r->res->types_cap,
+	    r->res->n_types + 1, sizeof(*r->res->types));
+	t = &r->res->types[r->res->n_types++];
+	t->entry = idx;
+	t->type = what;
+}
+
 /*
  * Look at a regular file's data as it streams past: the first block says
  * whether it is ELF; an ELF file is fed whole to the ELF reader (in place,
@@ -490,9 +507,13 @@ read_data(struct reader *r, size_t idx)
 	while ((rc = archive_read_data_block(r->tar, &buf, &size, &off)) ==
 	    ARCHIVE_OK) {
 		if (next == 0 && es == NULL) {
-			if (off != 0 || !elf_magic(buf, size))
+			if (off == 0 && elf_magic(buf, size)) {
+				es = elf_sniff_new(le->size);
+			} else {
+				if (off == 0 && filetype_wanted(le->size))
+					note_type(r, idx, buf, size);
 				return archive_read_data_skip(r->tar);
-			es = elf_sniff_new(le->size);
+			}
 		}
 		if (off != next) {
 			elf_sniff_free(es);
@@ -639,6 +660,7 @@ layer_read(struct blob_stream *bs, const struct layer_spec *spec,
 
 	archive_read_free(r.tar);
 	archive_read_free(r.raw);
+	filetype_free(r.ft);
 	digest_free(r.blob_sum);
 	digest_free(r.tar_sum);
 	free(r.inbuf);
@@ -669,6 +691,9 @@ layer_result_free(struct layer_result *r)
 	for (i = 0; i < r->n_elves; i++)
 		elf_facts_free(&r->elves[i].facts);
 	free(r->elves);
+	for (i = 0; i < r->n_types; i++)
+		free(r->types[i].type);
+	free(r->types);
 	free(r->digest);
 	free(r->diff_id);
 	findings_free(&r->findings);

@@ -96,6 +96,12 @@ struct layer_elf {
 	struct elf_facts facts;
 };
 
+/* What libmagic said of a large file that is not ELF (filetype.h). */
+struct layer_type {
+	size_t entry;
+	char *type;
+};
+
 struct layer_result {
 	char *digest;		/* sha256 of the blob, computed */
 	char *diff_id;		/* sha256 of the uncompressed tar, computed */
@@ -110,6 +116,8 @@ struct layer_result {
 	size_t n_captures, captures_cap;
 	struct layer_elf *elves;
 	size_t n_elves, elves_cap;
+	struct layer_type *types;
+	size_t n_types, types_cap;
 	struct findings findings;
 };
 

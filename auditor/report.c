@@ -5,6 +5,7 @@
  * image are made valid UTF-8 here, once, so that every renderer can trust
  * them; escaping for a terminal or a page is the renderer's job.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,11 +104,47 @@ add_raw_json(cJSON *o, const char *key, const char *text)
 	cJSON_AddItemToObject(o, key, v);
 }
 
+/*
+ * What a file version is: the ELF reader's facts, or libmagic's word for
+ * large files (filetype.h), or NULL.  path starts with '/'.
+ */
+static const char *
+file_type(const struct audit *a, int layer, const char *path, char *buf,
+    size_t n)
+{
+	const struct layer_result *r;
+	size_t i;
+
+	if (layer < 0 || (size_t)layer >= a->n_layers)
+		return NULL;
+	r = a->layers[layer];
+	path++;
+	for (i = 0; i < r->n_elves; i++) {
+		const struct elf_facts *f = &r->elves[i].facts;
+
+		if (strcmp(r->entries[r->elves[i].entry].path, path) != 0)
+			continue;
+		snprintf(buf, n, "ELF %d-bit %s%s%s", f->elfclass,
+		    f->type == ELF_ET_EXEC || (f->type == ELF_ET_DYN &&
+		    f->interp != NULL && f->soname == NULL) ? "executable" :
+		    f->type == ELF_ET_DYN ? "shared library" :
+		    f->type == ELF_ET_REL ? "relocatable" : "file",
+		    f->debug_bytes > 0 ? ", with debug info" : "",
+		    f->fatbin.n_arch > 0 ? ", with CUDA GPU code" : "");
+		return buf;
+	}
+	for (i = 0; i < r->n_types; i++)
+		if (strcmp(r->entries[r->types[i].entry].path, path) == 0)
+			return r->types[i].type;
+	return NULL;
+}
+
 static void
-add_files(cJSON *root, const char *key, struct tree_file *v, size_t n,
-    int with_layer)
+add_files(cJSON *root, const char *key, const struct audit *a,
+    struct tree_file *v, size_t n, int with_layer)
 {
 	cJSON *arr = cJSON_AddArrayToObject(root, key);
+	char buf[128];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -115,8 +152,11 @@ add_files(cJSON *root, const char *key, struct tree_file *v, size_t n,
 
 		rep_str(f, "path", v[i].path);
 		rep_int(f, "bytes", v[i].size);
-		if (with_layer)
+		if (with_layer) {
 			rep_int(f, "layer", v[i].layer);
+			rep_str(f, "type", file_type(a, v[i].layer, v[i].path,
+			    buf, sizeof(buf)));
+		}
 		cJSON_AddItemToArray(arr, f);
 	}
 	tree_files_free(v, n);
@@ -241,11 +281,11 @@ report_build(const struct audit *a, size_t top)
 	rep_int(root, "findings_omitted", (int64_t)a->findings.dropped);
 
 	n = tree_largest_files(a->tree, top, &v);
-	add_files(root, "largest_files", v, n, 1);
+	add_files(root, "largest_files", a, v, n, 1);
 	n = tree_largest_dirs(a->tree, top, 3, &v);
-	add_files(root, "largest_dirs", v, n, 0);
+	add_files(root, "largest_dirs", a, v, n, 0);
 	n = tree_wasted(a->tree, top, &v);
-	add_files(root, "wasted_files", v, n, 1);
+	add_files(root, "wasted_files", a, v, n, 1);
 	cJSON_AddItemToObject(root, "attribution", report_attribution(a, top));
 	cJSON_AddItemToObject(root, "binaries", report_binaries(a, top));
 	return root;
