@@ -28,7 +28,7 @@ DEPS = build-essential pkg-config python3 libarchive-dev libsqlite3-dev \
        libcmocka-dev zstd gzip tar skopeo umoci docker-registry time \
        debootstrap
 
-.PHONY: all help deps check check-asan test-images unit demo bench clean
+.PHONY: all help deps check check-asan test-images unit demo bench bench-cuda clean
 
 ## all: build ./imgaudit
 all: $(BIN)
@@ -96,6 +96,14 @@ demo: deps imgaudit
 ## bench: time an audit of the large test image against gzip -dc and tar -tzf
 bench: imgaudit
 	tests/bench.sh $(BUILD)
+
+## bench-cuda: the same against real CUDA libraries (/usr/local/cuda), if there
+bench-cuda: $(BIN)
+	python3 test-images/cuda.py $(BUILD)/bench-cuda; rc=$$?; \
+	if [ $$rc = 77 ]; then echo "bench-cuda: skipped (no CUDA libraries)"; exit 0; fi; \
+	[ $$rc = 0 ] && BENCH_IMAGES=$(BUILD)/bench-cuda tests/bench.sh $(BUILD) && \
+	./$(BIN) audit --quiet $(BUILD)/bench-cuda/cuda/oci-gzip --target-arch sm_90 | \
+	  sed -n '/^FINDINGS/,$$p'
 
 ## clean: remove everything the build made
 clean:

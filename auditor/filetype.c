@@ -40,6 +40,13 @@ filetype_guess(struct filetype **ftp, const void *buf, size_t n)
 	}
 	if (ft->broken || n == 0)
 		return NULL;
+	/*
+	 * Magic numbers sit in the first bytes; libmagic's text tests read
+	 * all it is given (20M instructions for a 64 KiB block), so give it
+	 * FILETYPE_PEEK.
+	 */
+	if (n > FILETYPE_PEEK)
+		n = FILETYPE_PEEK;
 	what = magic_buffer(ft->m, buf, n);
 	if (what == NULL)
 		return NULL;

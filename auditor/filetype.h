@@ -24,6 +24,7 @@
 
 #define FILETYPE_MIN	(1000 * 1000)	/* bytes: smaller files are not typed */
 #define FILETYPE_LEN	80		/* a description is cut to this */
+#define FILETYPE_PEEK	4096		/* bytes libmagic is shown */
 
 struct filetype;
 

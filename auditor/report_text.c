@@ -423,6 +423,70 @@ wrapped(struct out *o, const char *s, size_t indent, int max_lines)
 }
 
 static void
+binaries(struct out *o, const cJSON *r)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(r, "binaries");
+	const cJSON *archs = cJSON_GetObjectItemCaseSensitive(b,
+	    "gpu_architectures"), *x, *m;
+	const cJSON *miss = cJSON_GetObjectItemCaseSensitive(b,
+	    "missing_libraries");
+	const cJSON *other = cJSON_GetObjectItemCaseSensitive(b,
+	    "other_arch_bytes");
+	char a[32], c[32], d[32], line[512], out[512];
+	int w = o->opt->width;
+
+	if (num(b, "elf_files") == 0)
+		return;
+	heading(o, "BINARIES (ELF files, read as they streamed)");
+	emit(o, "  %s ELF files, %s", grouped((int64_t)num(b, "elf_files"), a,
+	    sizeof(a)), report_human_size((int64_t)num(b, "elf_bytes"), c,
+	    sizeof(c)));
+	if (num(b, "unstripped_files") > 0)
+		emit(o, "; %d with debug info: strip --strip-debug would save "
+		    "%s", (int)num(b, "unstripped_files"), report_human_size(
+		    (int64_t)num(b, "debug_bytes"), d, sizeof(d)));
+	emit(o, "\n");
+	if (num(b, "unreferenced_count") > 0)
+		emit(o, "  %d shared librar%s (%s) that nothing links to (may "
+		    "still be loaded with dlopen)\n",
+		    (int)num(b, "unreferenced_count"),
+		    num(b, "unreferenced_count") == 1 ? "y" : "ies",
+		    report_human_size((int64_t)num(b, "unreferenced_bytes"), a,
+		    sizeof(a)));
+	cJSON_ArrayForEach(m, miss) {
+		snprintf(line, sizeof(line), "missing: %s, needed by %s",
+		    str(m, "soname"), str(m, "needed_by"));
+		emit(o, "  %s\n", safe(line, (size_t)(w - 2), out,
+		    sizeof(out)));
+	}
+	if (cJSON_GetArraySize(archs) == 0)
+		return;
+	emit(o, "  CUDA GPU code %s, by architecture%s:\n",
+	    report_human_size((int64_t)num(b, "gpu_code_bytes"), a, sizeof(a)),
+	    cJSON_IsNumber(other) ? " (* = not in --target-arch)" : "");
+	emit(o, "    %-7s %8s %8s %9s\n", "ARCH", "SASS", "PTX", "LIBRARIES");
+	cJSON_ArrayForEach(x, archs) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(b,
+		    "target_arch"), *y;
+		int mine = !cJSON_IsArray(t);
+
+		cJSON_ArrayForEach(y, t)
+			if (cJSON_IsString(y) && str(x, "arch") != NULL &&
+			    strcmp(y->valuestring, str(x, "arch")) == 0)
+				mine = 1;
+		emit(o, "  %s %-7s %8s %8s %9d\n", mine ? " " : "*",
+		    str(x, "arch"), report_human_size((int64_t)num(x,
+		    "sass_bytes"), a, sizeof(a)), report_human_size((int64_t)
+		    (num(x, "ptx_bytes") + num(x, "ir_bytes")), c, sizeof(c)),
+		    (int)num(x, "libraries"));
+	}
+	if (cJSON_IsNumber(other))
+		emit(o, "  %s of it is for GPUs other than --target-arch\n",
+		    report_human_size((int64_t)other->valuedouble, a,
+		    sizeof(a)));
+}
+
+static void
 findings(struct out *o, const cJSON *r)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(r, "findings"), *f;
@@ -451,6 +515,7 @@ report_write_text(const cJSON *report, FILE *f, const struct text_options *opt)
 	layers(&o, report);
 	packages(&o, report);
 	unowned(&o, report);
+	binaries(&o, report);
 	file_list(&o, report, "largest_files", "LARGEST FILES (final tree)", 1);
 	file_list(&o, report, "largest_dirs", "LARGEST DIRECTORIES (final "
 	    "tree, up to 3 levels)", 0);
