@@ -134,40 +134,85 @@ def zstd_bytes(data):
 ELF_MACHINE = {"x86_64": 62, "aarch64": 183}
 
 
-def elf(rng, size, machine="x86_64", debug=0, symtab=False, etype=3):
+def elf(rng, size, machine="x86_64", debug=0, symtab=False, etype=3,
+    needed=(), soname=None, interp=None, runpath=None):
 	"""
 	A small but well-formed ELF64 file: header, a random .text, optional
 	.debug_info/.debug_line and .symtab/.strtab (an unstripped object), and a
-	section header table.  No program headers.  About size + debug bytes.
+	section header table.  With needed/soname/interp it is dynamic, as a
+	linker writes one: program headers (PT_LOAD of the whole file at
+	address 0, PT_INTERP, PT_DYNAMIC) and .interp, .dynstr, .dynamic with
+	DT_NEEDED, DT_SONAME, DT_STRTAB, DT_STRSZ.  About size + debug bytes.
 	"""
-	secs = [(".text", 1, 6, rng.randbytes(max(size - 512, 64)), 0, 0)]
+	dynamic = bool(needed or soname or interp or runpath)
+	secs = []
+	if dynamic:
+		dynstr = b"\0"
+		stroff = {}
+		for nm in list(needed) + [x for x in (soname, runpath) if x]:
+			stroff[nm] = len(dynstr)
+			dynstr += nm.encode() + b"\0"
+		n_dyn = len(needed) + (1 if soname else 0) + (1 if runpath else 0) + 3
+		if interp:
+			secs.append([".interp", 1, 2, interp.encode() + b"\0", 0, 0])
+		secs.append([".dynstr", 3, 2, dynstr, 0, 0])
+		secs.append([".dynamic", 6, 3, bytes(16 * n_dyn), len(secs) + 1, 16])
+	secs.append([".text", 1, 6, rng.randbytes(max(size - 512, 64)), 0, 0])
 	if debug:
-		secs.append((".debug_info", 1, 0, rng.randbytes(debug * 2 // 3), 0, 0))
-		secs.append((".debug_line", 1, 0, text(rng, debug - debug * 2 // 3), 0, 0))
+		secs.append([".debug_info", 1, 0, rng.randbytes(debug * 2 // 3), 0, 0])
+		secs.append([".debug_line", 1, 0, text(rng, debug - debug * 2 // 3), 0, 0])
 	if symtab:
 		strtab = b"\0" + b"\0".join(w.encode() for w in rng.choices(VOCAB, k=40)) + b"\0"
-		secs.append((".symtab", 2, 0, bytes(24 * 41), len(secs) + 2, 24))
-		secs.append((".strtab", 3, 0, strtab, 0, 0))
+		secs.append([".symtab", 2, 0, bytes(24 * 41), len(secs) + 2, 24])
+		secs.append([".strtab", 3, 0, strtab, 0, 0])
 	names = b"\0"
 	name_off = []
-	for s in secs + [(".shstrtab",)]:
+	for sec in secs + [(".shstrtab",)]:
 		name_off.append(len(names))
-		names += s[0].encode() + b"\0"
-	secs.append((".shstrtab", 3, 0, names, 0, 0))
-	body = bytearray()
+		names += sec[0].encode() + b"\0"
+	secs.append([".shstrtab", 3, 0, names, 0, 0])
+	n_ph = (2 + (1 if interp else 0)) if dynamic else 0
+	start = 64 + 56 * n_ph
 	offsets = []
-	for s in secs:
-		offsets.append(64 + len(body))
-		body += s[3]
-		body += bytes((-len(body)) % 8)
+	at = start
+	for sec in secs:
+		offsets.append(at)
+		at += len(sec[3])
+		at += (-at) % 8
+	byname = {sec[0]: i for i, sec in enumerate(secs)}
+	phdrs = b""
+	if dynamic:
+		dyn = b"".join(struct.pack("<qQ", 1, stroff[nm]) for nm in needed)
+		if soname:
+			dyn += struct.pack("<qQ", 14, stroff[soname])
+		if runpath:
+			dyn += struct.pack("<qQ", 29, stroff[runpath])
+		i = byname[".dynstr"]
+		dyn += struct.pack("<qQ", 5, offsets[i]) + struct.pack("<qQ", 10, len(secs[i][3]))
+		dyn += struct.pack("<qQ", 0, 0)
+		secs[byname[".dynamic"]][3] = dyn
+		phdrs += struct.pack("<IIQQQQQQ", 1, 5, 0, 0, 0, at, at, 0x1000)
+		if interp:
+			i = byname[".interp"]
+			phdrs += struct.pack("<IIQQQQQQ", 3, 4, offsets[i], offsets[i], offsets[i],
+			    len(secs[i][3]), len(secs[i][3]), 1)
+		i = byname[".dynamic"]
+		phdrs += struct.pack("<IIQQQQQQ", 2, 6, offsets[i], offsets[i], offsets[i],
+		    len(dyn), len(dyn), 8)
+	body = bytearray(phdrs)
+	for i, sec in enumerate(secs):
+		body += bytes(offsets[i] - 64 - len(body))
+		body += sec[3]
+	body += bytes((-len(body)) % 8)
 	shoff = 64 + len(body)
 	shdrs = bytearray(64)			# section 0: SHT_NULL
-	for i, s in enumerate(secs):
-		shdrs += struct.pack("<IIQQQQIIQQ", name_off[i], s[1], s[2], 0,
-		    offsets[i], len(s[3]), s[4], 0, 8 if s[1] != 3 else 1, s[5])
+	for i, sec in enumerate(secs):
+		addr = offsets[i] if dynamic and sec[2] & 2 else 0
+		shdrs += struct.pack("<IIQQQQIIQQ", name_off[i], sec[1], sec[2], addr,
+		    offsets[i], len(sec[3]), sec[4], 0, 8 if sec[1] != 3 else 1, sec[5])
 	ident = b"\x7fELF\x02\x01\x01" + bytes(9)
 	ehdr = struct.pack("<16sHHIQQQIHHHHHH", ident, etype, ELF_MACHINE[machine],
-	    1, 0, 0, shoff, 0, 64, 56, 0, 64, len(secs) + 1, len(secs))
+	    1, 0, 64 if n_ph else 0, shoff, 0, 64, 56, n_ph, 64, len(secs) + 1, len(secs))
 	return bytes(ehdr + body + shdrs)
 
 
@@ -1326,6 +1371,7 @@ def dpkg_write(layer, all_debs, new_debs):
 # Image "demo": a small ML model-serving image for `make demo`.
 
 SITE = "usr/local/lib/python3.11/site-packages"
+LDSO = "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"	# Debian's is /lib64/..., a link
 LIBDIR = "usr/lib/x86_64-linux-gnu"
 
 
@@ -1365,29 +1411,29 @@ def spec_demo():
 	    ("usr/share/common-licenses/GPL-3", text(rng, 35 * k)),
 	    ("usr/share/common-licenses/Apache-2.0", text(rng, 11 * k))])
 	deb_install(l0, rng, bd["libc6"], [
-	    (LIBDIR + "/libc.so.6", elf(rng, 420 * k)),
-	    (LIBDIR + "/libm.so.6", elf(rng, 180 * k)),
-	    (LIBDIR + "/ld-linux-x86-64.so.2", elf(rng, 90 * k)),
+	    (LIBDIR + "/libc.so.6", elf(rng, 420 * k, soname="libc.so.6", needed=["ld-linux-x86-64.so.2"], interp=LDSO)),
+	    (LIBDIR + "/libm.so.6", elf(rng, 180 * k, soname="libm.so.6", needed=["libc.so.6"])),
+	    (LIBDIR + "/ld-linux-x86-64.so.2", elf(rng, 90 * k, soname="ld-linux-x86-64.so.2")),
 	    ("usr/lib64/ld-linux-x86-64.so.2", None, "/" + LIBDIR + "/ld-linux-x86-64.so.2"),
-	    (LIBDIR + "/libpthread.so.0", elf(rng, 20 * k)),
+	    (LIBDIR + "/libpthread.so.0", elf(rng, 20 * k, soname="libpthread.so.0", needed=["libc.so.6"])),
 	    ("usr/share/locale/de/LC_MESSAGES/libc.mo", text(rng, 140 * k)),
 	    ("usr/share/locale/fr/LC_MESSAGES/libc.mo", text(rng, 135 * k))])
-	deb_install(l0, rng, bd["libgcc-s1"], [(LIBDIR + "/libgcc_s.so.1", elf(rng, 60 * k))])
+	deb_install(l0, rng, bd["libgcc-s1"], [(LIBDIR + "/libgcc_s.so.1", elf(rng, 60 * k, soname="libgcc_s.so.1", needed=["libc.so.6"]))])
 	deb_install(l0, rng, bd["libstdc++6"], [
-	    (LIBDIR + "/libstdc++.so.6.0.30", elf(rng, 520 * k)),
+	    (LIBDIR + "/libstdc++.so.6.0.30", elf(rng, 520 * k, soname="libstdc++.so.6", needed=["libm.so.6", "libc.so.6", "libgcc_s.so.1"])),
 	    (LIBDIR + "/libstdc++.so.6", None, "libstdc++.so.6.0.30")])
 	deb_install(l0, rng, bd["zlib1g"], [
-	    (LIBDIR + "/libz.so.1.2.13", elf(rng, 50 * k)),
+	    (LIBDIR + "/libz.so.1.2.13", elf(rng, 50 * k, soname="libz.so.1", needed=["libc.so.6"])),
 	    (LIBDIR + "/libz.so.1", None, "libz.so.1.2.13")])
 	deb_install(l0, rng, bd["libssl3"], [
-	    (LIBDIR + "/libssl.so.3", elf(rng, 140 * k)),
-	    (LIBDIR + "/libcrypto.so.3", elf(rng, 460 * k)),
-	    (LIBDIR + "/ossl-modules/legacy.so", elf(rng, 40 * k))])
+	    (LIBDIR + "/libssl.so.3", elf(rng, 140 * k, soname="libssl.so.3", needed=["libcrypto.so.3", "libc.so.6"])),
+	    (LIBDIR + "/libcrypto.so.3", elf(rng, 460 * k, soname="libcrypto.so.3", needed=["libc.so.6"])),
+	    (LIBDIR + "/ossl-modules/legacy.so", elf(rng, 40 * k, needed=["libcrypto.so.3", "libc.so.6"]))])
 	deb_install(l0, rng, bd["bash"], [
-	    ("usr/bin/bash", elf(rng, 280 * k, etype=3)),
+	    ("usr/bin/bash", elf(rng, 280 * k, etype=3, interp=LDSO, needed=["libc.so.6"])),
 	    ("usr/share/man/man1/bash.1.gz", gzip_bytes(text(rng, 120 * k), 9)),
 	    ("etc/bash.bashrc", text(rng, 2 * k))])
-	deb_install(l0, rng, bd["coreutils"], [("usr/bin/" + n, elf(rng, s * k)) for n, s in (
+	deb_install(l0, rng, bd["coreutils"], [("usr/bin/" + n, elf(rng, s * k, interp=LDSO, needed=["libc.so.6"])) for n, s in (
 	    ("ls", 140), ("cat", 44), ("cp", 140), ("mv", 136), ("rm", 72), ("mkdir", 84),
 	    ("chmod", 64), ("env", 48), ("sort", 120), ("head", 48))] +
 	    [("usr/share/locale/de/LC_MESSAGES/coreutils.mo", text(rng, 90 * k))])
@@ -1409,14 +1455,14 @@ def spec_demo():
 	    Deb("ca-certificates", "20230311", "misc", "libssl3 (>= 3.0.0)", "Common CA certificates", arch="all"),
 	]
 	ad = {d.name: d for d in apt}
-	deb_install(l1, rng, ad["python3.11-minimal"], [("usr/bin/python3.11", elf(rng, 400 * k))])
+	deb_install(l1, rng, ad["python3.11-minimal"], [("usr/bin/python3.11", elf(rng, 400 * k, interp=LDSO, needed=["libm.so.6", "libz.so.1", "libc.so.6"]))])
 	stdlib = [("usr/lib/python3.11/%s.py" % m, text(rng, s * k)) for m, s in (
 	    ("os", 39), ("subprocess", 86), ("typing", 118), ("json/__init__", 14), ("json/decoder", 12),
 	    ("collections/__init__", 52), ("pathlib", 50), ("shutil", 56), ("tarfile", 104),
 	    ("zipfile", 88), ("argparse", 100), ("logging/__init__", 80), ("asyncio/base_events", 76),
 	    ("email/message", 46), ("http/client", 58), ("unittest/case", 58), ("inspect", 124))]
-	stdlib.append(("usr/lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so", elf(rng, 80 * k)))
-	stdlib.append(("usr/lib/python3.11/lib-dynload/_ctypes.cpython-311-x86_64-linux-gnu.so", elf(rng, 60 * k)))
+	stdlib.append(("usr/lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so", elf(rng, 80 * k, needed=["libssl.so.3", "libcrypto.so.3", "libc.so.6"])))
+	stdlib.append(("usr/lib/python3.11/lib-dynload/_ctypes.cpython-311-x86_64-linux-gnu.so", elf(rng, 60 * k, needed=["libc.so.6"])))
 	deb_install(l1, rng, ad["libpython3.11-stdlib"], stdlib)
 	deb_install(l1, rng, ad["python3.11"], [("usr/share/man/man1/python3.11.1.gz", gzip_bytes(text(rng, 14 * k), 9))])
 	deb_install(l1, rng, ad["python3"], [("usr/bin/python3", None, "python3.11")])
@@ -1453,11 +1499,11 @@ def spec_demo():
 	l2 = Layer("/bin/sh -c pip install torch==2.1.0 numpy==1.26.2 tensorboard==2.15.1 safetensors==0.4.1")
 	pip_package(l2, rng, SITE, "torch", "2.1.0", [
 	    ("torch/__init__.py", text(rng, 64 * k)),
-	    ("torch/_C.cpython-311-x86_64-linux-gnu.so", elf(rng, 40 * k)),
-	    ("torch/lib/libtorch_cpu.so", elf(rng, 1100 * k, debug=400 * k, symtab=True)),
-	    ("torch/lib/libc10.so", elf(rng, 300 * k, symtab=True)),
-	    ("torch/lib/libgomp-a34b3233.so.1", elf(rng, 120 * k)),
-	    ("torch/bin/torch_shm_manager", elf(rng, 40 * k, etype=2))] +
+	    ("torch/_C.cpython-311-x86_64-linux-gnu.so", elf(rng, 40 * k, needed=["libtorch_cpu.so", "libc10.so", "libc.so.6"], runpath="$ORIGIN/lib")),
+	    ("torch/lib/libtorch_cpu.so", elf(rng, 1100 * k, debug=400 * k, symtab=True, soname="libtorch_cpu.so", needed=["libc10.so", "libgomp-a34b3233.so.1", "libstdc++.so.6", "libc.so.6"], runpath="$ORIGIN")),
+	    ("torch/lib/libc10.so", elf(rng, 300 * k, symtab=True, soname="libc10.so", needed=["libstdc++.so.6", "libc.so.6"])),
+	    ("torch/lib/libgomp-a34b3233.so.1", elf(rng, 120 * k, soname="libgomp-a34b3233.so.1", needed=["libc.so.6"])),
+	    ("torch/bin/torch_shm_manager", elf(rng, 40 * k, etype=2, interp=LDSO, needed=["libtorch_cpu.so", "libc.so.6"], runpath="$ORIGIN/../lib"))] +
 	    [("torch/nn/%s.py" % m, text(rng, s * k)) for m, s in (("functional", 190), ("modules/module", 110), ("init", 22))] +
 	    [("torch/include/ATen/%s.h" % h, text(rng, s * k)) for h, s in (("Tensor", 22), ("Functions", 90), ("core/TensorBody", 120), ("ops/add", 6))] +
 	    [("torch/testing/_internal/%s.py" % m, text(rng, s * k)) for m, s in (("common_utils", 180), ("common_nn", 150))] +
@@ -1466,8 +1512,8 @@ def spec_demo():
 	    scripts=[("torchrun", b"#!/usr/local/bin/python3\nfrom torch.distributed.run import main\nmain()\n")])
 	pip_package(l2, rng, SITE, "numpy", "1.26.2", [
 	    ("numpy/__init__.py", text(rng, 16 * k)),
-	    ("numpy/core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so", elf(rng, 450 * k)),
-	    ("numpy.libs/libopenblas64_p-r0-0cf96a72.3.23.dev.so", elf(rng, 500 * k)),
+	    ("numpy/core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so", elf(rng, 450 * k, needed=["libopenblas64_p-r0-0cf96a72.3.23.dev.so", "libc.so.6"], runpath="$ORIGIN/../../numpy.libs")),
+	    ("numpy.libs/libopenblas64_p-r0-0cf96a72.3.23.dev.so", elf(rng, 500 * k, soname="libopenblas64_p-r0-0cf96a72.3.23.dev.so", needed=["libc.so.6"])),
 	    ("numpy/core/include/numpy/ndarraytypes.h", text(rng, 68 * k)),
 	    ("numpy/lib/function_base.py", text(rng, 190 * k)),
 	    ("numpy/core/tests/test_multiarray.py", text(rng, 140 * k))],
@@ -1482,24 +1528,24 @@ def spec_demo():
 	    scripts=[("tensorboard", b"#!/usr/local/bin/python3\nfrom tensorboard.main import run_main\nrun_main()\n")])
 	pip_package(l2, rng, SITE, "tensorboard-data-server", "0.7.2", [
 	    ("tensorboard_data_server/__init__.py", text(rng, 1 * k)),
-	    ("tensorboard_data_server/bin/server", elf(rng, 380 * k, etype=2))])
+	    ("tensorboard_data_server/bin/server", elf(rng, 380 * k, etype=2, interp=LDSO, needed=["libc.so.6"]))])
 	pip_package(l2, rng, SITE, "grpcio", "1.59.3", [
 	    ("grpc/__init__.py", text(rng, 90 * k)),
-	    ("grpc/_cython/cygrpc.cpython-311-x86_64-linux-gnu.so", elf(rng, 340 * k))])
+	    ("grpc/_cython/cygrpc.cpython-311-x86_64-linux-gnu.so", elf(rng, 340 * k, needed=["libstdc++.so.6", "libc.so.6"]))])
 	pip_package(l2, rng, SITE, "protobuf", "4.25.1", [
 	    ("google/protobuf/descriptor.py", text(rng, 48 * k)),
-	    ("google/_upb/_message.abi3.so", elf(rng, 210 * k))])
+	    ("google/_upb/_message.abi3.so", elf(rng, 210 * k, needed=["libc.so.6"]))])
 	pip_package(l2, rng, SITE, "markdown", "3.5.1", [("markdown/core.py", text(rng, 20 * k)),
 	    ("markdown/extensions/toc.py", text(rng, 16 * k))], requires=["importlib-metadata"])
 	pip_package(l2, rng, SITE, "werkzeug", "3.0.1", [("werkzeug/serving.py", text(rng, 40 * k)),
 	    ("werkzeug/debug/shared/debugger.js", text(rng, 12 * k))], requires=["MarkupSafe>=2.1.1"])
 	pip_package(l2, rng, SITE, "MarkupSafe", "2.1.3", [("markupsafe/__init__.py", text(rng, 10 * k)),
-	    ("markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so", elf(rng, 44 * k))])
+	    ("markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so", elf(rng, 44 * k, needed=["libc.so.6"]))])
 	pip_package(l2, rng, SITE, "absl-py", "2.0.0", [("absl/flags/_flagvalues.py", text(rng, 52 * k))])
 	pip_package(l2, rng, SITE, "filelock", "3.13.1", [("filelock/__init__.py", text(rng, 2 * k))])
 	pip_package(l2, rng, SITE, "typing-extensions", "4.8.0", [("typing_extensions.py", text(rng, 110 * k))])
 	pip_package(l2, rng, SITE, "safetensors", "0.4.1", [("safetensors/__init__.py", text(rng, 1 * k)),
-	    ("safetensors/_safetensors_rust.abi3.so", elf(rng, 250 * k))])
+	    ("safetensors/_safetensors_rust.abi3.so", elf(rng, 250 * k, needed=["libgcc_s.so.1", "libc.so.6"]))])
 	for i in range(5):
 		h = sha256hex(b"pip-cache-%d" % i)
 		l2.file("root/.cache/pip/http-v2/%s/%s/%s/%s/%s/%s.body" % (h[0], h[1], h[2], h[3], h[4], h),
