@@ -30,8 +30,18 @@
  */
 static const struct dlopen_rule {
 	const char *loader;	/* file name prefix, up to ".so" */
-	const char *loads[6];
+	const char *loads[6];	/* file name prefixes, or path globs ('/') */
 } dlopen_rules[] = {
+	/*
+	 * Plugin directories: glibc's iconv and NSS, OpenSSL's providers,
+	 * perl's XS modules, PAM and Kerberos modules.
+	 */
+	{ "libc.so", { "*/gconv/*.so", "*/libnss_*.so*" } },
+	{ "libpam.so", { "*/security/pam_*.so" } },
+	{ "libkrb5.so", { "*/krb5/plugins/*" } },
+	{ "libcrypto.so", { "*/ossl-modules/*.so", "*/engines-3/*.so" } },
+	{ "perl", { "*/perl*/auto/*.so" } },
+	{ "libperl.so", { "*/perl*/auto/*.so" } },
 	{ "libcudnn.so", { "libcudnn_adv.so", "libcudnn_cnn.so",
 	    "libcudnn_graph.so", "libcudnn_ops.so" } },
 	{ "libcudnn_graph.so", { "libcudnn_engines_precompiled.so",
@@ -316,8 +326,12 @@ collect_objects(struct build *b, struct layer_result **layers, size_t n)
 			    le->facts.interp != NULL &&
 			    le->facts.soname == NULL))
 				o->role = OBJ_EXECUTABLE;
-			else if (le->facts.type == ELF_ET_DYN)
+			else if (le->facts.type == ELF_ET_DYN &&
+			    (le->facts.soname != NULL ||
+			    strstr(base_name(path), ".so") != NULL))
 				o->role = OBJ_LIBRARY;
+			else if (le->facts.type == ELF_ET_DYN)
+				o->role = OBJ_EXECUTABLE;	/* static-pie */
 			else
 				o->role = OBJ_OTHER;
 			b->by_data[st.data] = 1;	/* placeholder */
@@ -529,6 +543,15 @@ starts_so(const char *base, const char *prefix)
 	    (base[n] == '\0' || base[n] == '.');
 }
 
+/* Does a rule's load pattern name the object at path? */
+static int
+loads(const char *path, const char *pat)
+{
+	if (strchr(pat, '/') != NULL)
+		return fnmatch(pat, path, 0) == 0;
+	return starts_so(base_name(path), pat);
+}
+
 /* Reach what reached loaders dlopen; repeat while that reaches more. */
 static void
 apply_dlopen(struct build *b)
@@ -553,8 +576,8 @@ apply_dlopen(struct build *b)
 					for (j = 0; j < g->n_obj; j++)
 						if (!g->obj[j].reached &&
 						    g->obj[j].role ==
-						    OBJ_LIBRARY && starts_so(
-						    base_name(g->obj[j].path),
+						    OBJ_LIBRARY && loads(
+						    g->obj[j].path,
 						    dlopen_rules[r].loads[k])) {
 							enqueue(b, &g->obj[j],
 							    g->obj[j].path, 1);
@@ -633,8 +656,13 @@ find_roots(struct build *b, const struct image *img)
 		w.toplen = strlen(d);
 		tree_walk(b->t, d, root_in_path, &w);
 	}
+	/*
+	 * Every other executable too: helpers outside PATH (apt's methods,
+	 * git's libexec) are run by the programs that are.
+	 */
 	for (i = 0; i < g->n_obj; i++)
-		if (g->obj[i].role == OBJ_EXTENSION && !g->obj[i].root) {
+		if ((g->obj[i].role == OBJ_EXTENSION ||
+		    g->obj[i].role == OBJ_EXECUTABLE) && !g->obj[i].root) {
 			g->obj[i].root = true;
 			g->n_roots++;
 			enqueue(b, &g->obj[i], g->obj[i].path, 0);

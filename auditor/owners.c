@@ -586,7 +586,9 @@ owners_build(struct tree *t, struct pkgdb *db, struct layer_result **layers,
 	for (i = 0; i < o->n_owner; i++)
 		if (o->owner[i] == UNOWNED_COUNTED)
 			o->owner[i] = 0;
-	qsort(o->unowned, o->n_unowned, sizeof(*o->unowned), unowned_cmp);
+	if (o->n_unowned > 1)
+		qsort(o->unowned, o->n_unowned, sizeof(*o->unowned),
+		    unowned_cmp);
 	for (i = 0; i < db->n; i++) {
 		o->owned_bytes += o->stats[i].bytes;
 		o->owned_files += o->stats[i].files;

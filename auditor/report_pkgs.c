@@ -63,7 +63,8 @@ add_sorted_names(cJSON *o, const char *key, const struct pkgdb *db,
 {
 	size_t *tmp = xmalloc((n ? n : 1) * sizeof(*tmp));
 
-	memcpy(tmp, v, n * sizeof(*tmp));
+	if (n > 0)
+		memcpy(tmp, v, n * sizeof(*tmp));
 	name_sorted(db, tmp, n);
 	add_names(o, key, db, tmp, n);
 	free(tmp);
