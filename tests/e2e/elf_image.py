@@ -19,6 +19,7 @@ files (the DT_NEEDED / DT_RUNPATH the build was meant to produce).
                           a Python extension; NEEDED libext.so.1
   /usr/lib/x86_64-linux-gnu/libext.so.1
   /usr/lib/x86_64-linux-gnu/libc.so.6, /lib64/ld-linux-x86-64.so.2 (host)
+  /opt/app/lib/libcut.so.1  libb.so.1 cut after 2000 bytes: malformed
   /usr/lib/x86_64-linux-gnu/libgpu.so.1 (nvcc only: sm_80 + sm_90 SASS,
                           compute_90 PTX), NEEDED by nothing: unreferenced
 """
@@ -145,6 +146,9 @@ def main():
 		gpu = {"sass": {"sm_80": cub[80], "sm_90": cub[90]}}
 	for path, name in sorted(files.items()):
 		layer.file(path, rd(name), 0o755)
+	# A library cut short after its program headers: the section table
+	# it promises lies past the end.
+	layer.file("opt/app/lib/libcut.so.1", rd("libb.so.1")[:2000], 0o755)
 	layer.symlink("lib64", "usr/lib/x86_64-linux-gnu")
 	layer.symlink(LIB + "/libb.so", "libb.so.1")
 	spec = build.ImageSpec("elf", [layer], ["/opt/app/bin/app"], None,
@@ -162,11 +166,12 @@ def main():
 	assert need["opt/app/lib/liba.so.1"][0][0] == "libb.so.1"
 	facts = {
 	    "image": os.path.join(out, "elf", "oci-gzip"),
-	    "elf_files": len(files),
+	    "elf_files": len(files) + 1,
+	    "malformed": "/opt/app/lib/libcut.so.1",
 	    "missing": [["libmissing.so.3", "/opt/app/bin/app"]],
-	    "unreferenced": sorted(["/" + LIB + "/libunused.so.1"] +
+	    "unreferenced": sorted(["/" + LIB + "/libunused.so.1", "/opt/app/lib/libcut.so.1"] +
 		(["/" + LIB + "/libgpu.so.1"] if gpu else [])),
-	    "unreferenced_bytes": os.path.getsize(w("libunused.so.1")) +
+	    "unreferenced_bytes": os.path.getsize(w("libunused.so.1")) + 2000 +
 		(os.path.getsize(w("libgpu.so.1")) if gpu else 0),
 	    # strip --strip-debug on the one file with .debug_* sections
 	    # (readelf -S says which), and --strip-unneeded on all of them.

@@ -15,6 +15,8 @@
 #    $ORIGIN/../lib and libb.so.1 through the default directories;
 #  - exactly the unreferenced libraries built to be unreferenced: not
 #    libcudnn_ops.so.9, which only libcudnn.so.9 loads, with dlopen;
+#  - a library cut short (its section table past the end) is one
+#    elf-malformed finding naming it, and the audit completes;
 #  - debug bytes: only liba.so.1 (built with -g) has .debug_* sections;
 #    imgaudit's figure is at most what `strip --strip-debug` saves and
 #    within 256 bytes of it (strip also drops the STT_FILE and section
@@ -57,6 +59,9 @@ if abs(b["strip_unneeded_bytes"] - f["unneeded_bytes"]) > 16 * f["elf_files"]:
 kinds = [x["kind"] for x in r["findings"]]
 for k in ("library-missing", "library-unreferenced", "debug-symbols"):
     if k not in kinds: bad.append("no %s finding" % k)
+cut = [x["detail"] for x in r["findings"] if x["kind"] == "elf-malformed"]
+if len(cut) != 1 or not cut[0].startswith(f["malformed"] + ":"):
+    bad.append("elf-malformed findings %r" % cut)
 if f["gpu"]:
     got = {a["arch"]: a["sass_bytes"] for a in b["gpu_architectures"]}
     if got != f["gpu"]["sass"]: bad.append("SASS %r, cubins %r" % (got, f["gpu"]["sass"]))
