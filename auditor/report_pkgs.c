@@ -137,6 +137,7 @@ package_object(const struct audit *a, size_t i)
 	rep_int(o, "missing_files", ps->missing_files);
 	rep_int(o, "deleted_files", ps->deleted_files);
 	rep_int(o, "shadowed_files", ps->shadowed_files);
+	add_layer_bytes(o, a, i);
 	return o;
 }
 
@@ -241,7 +242,6 @@ report_build_why(const struct audit *a, size_t i)
 	    dn->n_recommends);
 	add_sorted_names(pkg, "required_by", db, dn->required_by,
 	    dn->n_required_by);
-	add_layer_bytes(pkg, a, i);
 
 	rem = cJSON_AddObjectToObject(root, "removal");
 	if (r->blocked_by != SIZE_MAX) {

@@ -18,35 +18,7 @@
 
 #include "pkgdb.h"
 #include "pkgdb_private.h"
-
-static void
-add(struct pkgdb *db, const char *path, const char *text, int layer)
-{
-	pkgdb_add_file(db, path, text, strlen(text), layer);
-}
-
-static const struct finding *
-finding_with(const struct pkgdb *db, const char *needle)
-{
-	size_t i;
-
-	for (i = 0; i < db->findings.n; i++)
-		if (strstr(db->findings.v[i].detail, needle) != NULL)
-			return &db->findings.v[i];
-	return NULL;
-}
-
-static const struct pkg_dep *
-dep_on(const struct pkg *p, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < p->n_deps; i++)
-		if (p->deps[i].n_alts > 0 &&
-		    strcmp(p->deps[i].alts[0], name) == 0)
-			return &p->deps[i];
-	return NULL;
-}
+#include "pkgdb_fixture.h"
 
 #define NPDIR	"/opt/conda/pkgs/numpy-1.26.2-py311h64a7726_0"
 #define SO	"lib/python3.11/site-packages/numpy/core/" \

@@ -18,49 +18,10 @@
 
 #include "pkgdb.h"
 #include "pkgdb_private.h"
+#include "pkgdb_fixture.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define SP		"usr/local/lib/python3.11/site-packages"
-
-static void
-add(struct pkgdb *db, const char *path, const char *text, int layer)
-{
-	pkgdb_add_file(db, path, text, strlen(text), layer);
-}
-
-static bool
-has_file(const struct pkg *p, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < p->n_files; i++)
-		if (strcmp(p->files[i], path) == 0)
-			return true;
-	return false;
-}
-
-static const struct finding *
-finding_with(const struct pkgdb *db, const char *needle)
-{
-	size_t i;
-
-	for (i = 0; i < db->findings.n; i++)
-		if (strstr(db->findings.v[i].detail, needle) != NULL)
-			return &db->findings.v[i];
-	return NULL;
-}
-
-static const struct pkg_dep *
-dep_on(const struct pkg *p, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < p->n_deps; i++)
-		if (p->deps[i].n_alts > 0 &&
-		    strcmp(p->deps[i].alts[0], name) == 0)
-			return &p->deps[i];
-	return NULL;
-}
 
 static const char metadata[] =
     "Metadata-Version: 2.1\n"
