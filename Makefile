@@ -2,7 +2,7 @@
 # `make help` lists the targets.
 
 CC      ?= cc
-PKGS     = libarchive libcjson libcrypto
+PKGS     = libarchive libcjson libcrypto libcurl
 CFLAGS  ?= -O2 -g
 # Warnings are errors (`make WERROR=` to build past a new compiler's ones).
 WERROR  ?= -Werror
@@ -10,7 +10,7 @@ WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual -Wundef $(WERROR)
 ALLCFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(MOREFLAGS) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Iauditor
-LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lcjson -lcrypto) \
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lcjson -lcrypto -lcurl) \
            -lmagic -lpthread -lm
 
 BUILD   ?= build
@@ -26,7 +26,7 @@ UNITBINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNITSRCS))
 DEPS = build-essential pkg-config python3 libarchive-dev libsqlite3-dev \
        libmagic-dev libcjson-dev libcurl4-openssl-dev libssl-dev \
        libcmocka-dev zstd gzip tar skopeo umoci docker-registry time \
-       debootstrap
+       debootstrap openssl
 
 .PHONY: all help deps check check-asan test-images unit demo bench bench-cuda clean
 

@@ -38,8 +38,9 @@ struct options {
 };
 
 enum opt_id {
-	OPT_FORMAT, OPT_HELP, OPT_JOBS, OPT_MAX_RATIO, OPT_OUTPUT,
-	OPT_PLATFORM, OPT_QUIET, OPT_TARGET_ARCH, OPT_TOP, OPT_LATER
+	OPT_CREDS, OPT_FORMAT, OPT_HELP, OPT_JOBS, OPT_MAX_RATIO, OPT_OUTPUT,
+	OPT_PLATFORM, OPT_QUIET, OPT_TARGET_ARCH, OPT_TLS_VERIFY, OPT_TOP,
+	OPT_LATER
 };
 
 /* Please keep this sorted by name. */
@@ -49,7 +50,7 @@ static const struct option_def {
 	int has_arg;
 	enum opt_id id;
 } option_table[] = {
-	{ "creds", 0, 1, OPT_LATER },
+	{ "creds", 0, 1, OPT_CREDS },
 	{ "db", 0, 1, OPT_LATER },
 	{ "format", 'f', 1, OPT_FORMAT },
 	{ "help", 'h', 0, OPT_HELP },
@@ -62,7 +63,7 @@ static const struct option_def {
 	{ "profile", 0, 1, OPT_LATER },
 	{ "quiet", 'q', 0, OPT_QUIET },
 	{ "target-arch", 0, 1, OPT_TARGET_ARCH },
-	{ "tls-verify", 0, 1, OPT_LATER },
+	{ "tls-verify", 0, 1, OPT_TLS_VERIFY },
 	{ "top", 0, 1, OPT_TOP },
 	{ "verify", 0, 1, OPT_LATER },
 };
@@ -73,7 +74,8 @@ static const char usage_text[] =
 "       imgaudit version\n"
 "\n"
 "IMAGE is docker-archive:PATH[:NAME:TAG|:@N], oci-archive:PATH[:REF],\n"
-"oci:DIR[:REF], or a bare path (the format is detected).\n"
+"oci:DIR[:REF], docker://HOST[:PORT]/REPO[:TAG|@DIGEST], or a bare path\n"
+"(the format is detected).\n"
 "\n"
 "options for audit:\n"
 "  -f, --format text|json   report format (default text)\n"
@@ -84,6 +86,10 @@ static const char usage_text[] =
 "      --max-ratio N        refuse layers that inflate more than N:1 once\n"
 "                           past 256 MB (default 100)\n"
 "  -q, --quiet              no progress bar\n"
+"      --creds USER:PASS    docker://: registry credentials (else\n"
+"                           REGISTRY_AUTH_FILE or ~/.docker/config.json)\n"
+"      --tls-verify=false   docker://: accept a registry without a trusted\n"
+"                           certificate (or plain HTTP)\n"
 "      --target-arch sm_XX[,sm_YY]  the GPUs you run: GPU code for the\n"
 "                           others is reported as removable\n"
 "\n"
@@ -259,6 +265,20 @@ parse_audit(int argc, char **argv, struct options *o)
 			val = argv[++i];
 		}
 		switch (d->id) {
+		case OPT_CREDS:
+			if (strchr(val, ':') == NULL)
+				return usage_error("%s", "--creds takes USER:PASS");
+			o->audit.source.creds = val;
+			break;
+		case OPT_TLS_VERIFY:
+			if (strcmp(val, "false") == 0)
+				o->audit.source.tls_no_verify = 1;
+			else if (strcmp(val, "true") == 0)
+				o->audit.source.tls_no_verify = 0;
+			else
+				return usage_error("--tls-verify takes true or "
+				    "false, not '%s'", val);
+			break;
 		case OPT_FORMAT:
 			if (strcmp(val, "text") == 0)
 				o->format = FMT_TEXT;

@@ -53,6 +53,8 @@ struct source;
 struct source_options {
 	const char *platform;	/* "linux/amd64" unless the user said */
 	int platform_given;	/* the user asked for it explicitly */
+	const char *creds;	/* docker://: "USER:PASS" (--creds), or NULL */
+	int tls_no_verify;	/* docker://: --tls-verify=false */
 };
 
 enum ia_status source_open(const char *ref, const struct source_options *opt,

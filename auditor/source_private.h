@@ -26,6 +26,7 @@ struct source {
 	char *path;		/* the directory or archive */
 	struct tarindex *ti;	/* NULL for a directory */
 	int dirfd;		/* -1 for an archive */
+	void *reg;		/* docker:// (source_registry.c), or NULL */
 };
 
 /* Does the container hold a file of that name? */
@@ -65,5 +66,18 @@ enum ia_status source_docker_load(struct source *src, const char *ref,
 /* Load a manifest document (OCI or Docker schema 2) into src->img. */
 enum ia_status source_oci_manifest(struct source *src, const char *digest,
     struct ia_error *err);
+
+/*
+ * docker://: the registry as a container of named files (see
+ * source_registry.c); src->reg is set by source_registry_open().
+ */
+enum ia_status source_registry_open(struct source *src, const char *spec,
+    const struct source_options *opt, struct ia_error *err);
+enum ia_status source_registry_read(struct source *src, const char *name,
+    char **buf, size_t *len, struct ia_error *err);
+enum ia_status source_registry_stream(struct source *src, const char *name,
+    struct blob_stream *bs, int64_t *size, struct ia_error *err);
+void source_registry_close(struct source *src, struct blob_stream *bs);
+void source_registry_free(struct source *src);
 
 #endif

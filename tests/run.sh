@@ -8,7 +8,7 @@
 # Unit tests are the cmocka binaries $BUILD_DIR/tests/test_*; every cmocka
 # test counts as one case, and a binary that dies mid-test (or exits non-zero
 # without saying which test failed) counts as a failed case, so a crash is
-# never lost.  End-to-end cases are tests/e2e/*.sh (lib.sh is their shared
+# never lost.  End-to-end cases are tests/e2e/*.sh (lib.sh and *_lib.sh are shared
 # code, not a case); each runs in its own scratch directory (its TMPDIR and
 # cwd) with this environment:
 #
@@ -195,7 +195,7 @@ run_e2e() {
 
 for sh in "$REPO"/tests/e2e/*.sh; do
 	[ -f "$sh" ] || continue
-	[ "$(basename "$sh")" = lib.sh ] && continue
+	case $(basename "$sh") in lib.sh|*_lib.sh) continue ;; esac
 	wanted "e2e/$(basename "$sh" .sh)" || continue
 	run_e2e "$sh"
 done
