@@ -240,9 +240,7 @@ registry_parse_ref(const char *ref, char **host, char **repo,
 		}
 		*reference = xstrdup(at + 1);	/* the digest wins over a tag */
 	} else if (colon != NULL) {
-		*reference = xstrndup(colon + 1,
-		    (size_t)(at != NULL ? at : rest + strlen(rest)) -
-		    (size_t)(colon + 1));
+		*reference = xstrdup(colon + 1);	/* runs to the end */
 	} else {
 		*reference = xstrdup("latest");
 	}
@@ -269,6 +267,22 @@ fail:
 	free(*reference);
 	*host = *reference = NULL;
 	return -1;
+}
+
+/*
+ * Copy what the user wrote, without "docker://", into out for a message:
+ * control characters become '?' so that the message stays one line.
+ */
+static void
+printable(char *out, size_t n, const char *s)
+{
+	size_t i;
+
+	if (strncmp(s, "docker://", 9) == 0)
+		s += 9;
+	for (i = 0; s[i] != '\0' && i < n - 1; i++)
+		out[i] = (unsigned char)s[i] < ' ' || s[i] == 0x7f ? '?' : s[i];
+	out[i] = '\0';
 }
 
 static struct registry *
@@ -324,26 +338,26 @@ enum ia_status
 registry_open(const char *ref, const struct registry_options *opt,
     struct registry **out, char **reference, struct ia_error *err)
 {
-	char *host, *repo;
+	char *host, *repo, shown[300];
 	const char *why = NULL;
 	enum ia_status st;
 
 	*out = NULL;
 	*reference = NULL;
-	if (registry_parse_ref(ref, &host, &repo, reference, &why) != 0)
-		return ia_seterr(err, IA_EINPUT, "docker://%.300s: %s",
-		    strncmp(ref, "docker://", 9) == 0 ? ref + 9 : ref, why);
-	if ((st = reg_check_opts(ref, opt, err)) != IA_OK) {
-		free(host);
-		free(repo);
-		free(*reference);
-		*reference = NULL;
-		return st;
+	if (registry_parse_ref(ref, &host, &repo, reference, &why) != 0) {
+		printable(shown, sizeof(shown), ref);
+		return ia_seterr(err, IA_EINPUT, "docker://%s: %s", shown, why);
 	}
 	*out = reg_new(host, repo, opt);
 	free(host);
 	free(repo);
-	return IA_OK;
+	if ((st = reg_check_opts((*out)->name, opt, err)) != IA_OK) {
+		registry_free(*out);
+		*out = NULL;
+		free(*reference);
+		*reference = NULL;
+	}
+	return st;
 }
 
 const char *
@@ -751,7 +765,7 @@ registry_catalog(const char *host, const struct registry_options *opt,
 	enum ia_status st;
 	const char *h = host;
 	size_t hlen;
-	char *hs;
+	char *hs, shown[300];
 
 	*repos = NULL;
 	*n = 0;
@@ -760,16 +774,18 @@ registry_catalog(const char *host, const struct registry_options *opt,
 	hlen = strlen(h);
 	if (hlen > 0 && h[hlen - 1] == '/')
 		hlen--;
-	if (!valid_host(h, hlen))
-		return ia_seterr(err, IA_EINPUT, "docker://%.300s: bad "
-		    "registry host name", h);
-	hs = xstrndup(h, hlen);
-	if ((st = reg_check_opts(hs, opt, err)) != IA_OK) {
-		free(hs);
-		return st;
+	if (!valid_host(h, hlen)) {
+		printable(shown, sizeof(shown), h);
+		return ia_seterr(err, IA_EINPUT, "docker://%s: bad registry "
+		    "host name", shown);
 	}
+	hs = xstrndup(h, hlen);
 	r = reg_new(hs, NULL, opt);
 	free(hs);
+	if ((st = reg_check_opts(r->name, opt, err)) != IA_OK) {
+		registry_free(r);
+		return st;
+	}
 	st = reg_list(r, "/v2/_catalog?n=" REG_PAGE_N, "repositories",
 	    "catalog", &l, err);
 	registry_free(r);

@@ -40,7 +40,7 @@ struct registry_options {
 	const char *creds;	/* "USER:PASS" from --creds, or NULL */
 	bool tls_verify;	/* default true; --tls-verify=false */
 	long timeout_s;		/* connect and stall timeout; 0 = 60 */
-	int retries;		/* on 429/5xx/dropped connections; 0 = 4, <0 = none */
+	int retries;		/* on 429/5xx/drops; 0 = 4, <0 = none */
 };
 
 struct registry;

@@ -185,43 +185,39 @@ set_userpass(struct registry *r, const char *s, size_t n)
 static size_t
 key_score(const struct registry *r, const char *key)
 {
-	size_t klen, hlen;
-	const char *path;
 	static const char *const hub[] = {
 		"docker.io", "index.docker.io", "registry-1.docker.io"
 	};
-	size_t i;
+	const char *path;
+	size_t hlen, plen, i;
+	int ours;
 
 	if (strncmp(key, "https://", 8) == 0)
 		key += 8;
 	else if (strncmp(key, "http://", 7) == 0)
 		key += 7;
-	klen = strlen(key);
 	path = strchr(key, '/');
-	hlen = path != NULL ? (size_t)(path - key) : klen;
+	hlen = path != NULL ? (size_t)(path - key) : strlen(key);
 	if (path != NULL && (strcmp(path, "/") == 0 ||
 	    strcmp(path, "/v1/") == 0 || strcmp(path, "/v2/") == 0 ||
 	    strcmp(path, "/v1") == 0 || strcmp(path, "/v2") == 0))
 		path = NULL;
-	if (strlen(r->host) == hlen && strncmp(key, r->host, hlen) == 0)
-		;
-	else {
-		for (i = 0; i < sizeof(hub) / sizeof(hub[0]); i++)
-			if (strlen(hub[i]) == hlen &&
-			    strncmp(key, hub[i], hlen) == 0 &&
-			    strcmp(r->api_host, "registry-1.docker.io") == 0)
-				break;
-		if (i == sizeof(hub) / sizeof(hub[0]))
-			return 0;
-	}
+	ours = strlen(r->host) == hlen && strncmp(key, r->host, hlen) == 0;
+	/* Docker Hub goes by several names. */
+	for (i = 0; !ours && i < sizeof(hub) / sizeof(hub[0]); i++)
+		ours = strcmp(r->api_host, "registry-1.docker.io") == 0 &&
+		    strlen(hub[i]) == hlen && strncmp(key, hub[i], hlen) == 0;
+	if (!ours)
+		return 0;
 	if (path == NULL)
 		return 1;
 	/* "host/namespace": our repository must be it or under it. */
 	path++;
-	if (r->repo == NULL || strncmp(r->repo, path, strlen(path)) != 0 ||
-	    (r->repo[strlen(path)] != '\0' && r->repo[strlen(path)] != '/'))
+	plen = strlen(path);
+	if (r->repo == NULL || strncmp(r->repo, path, plen) != 0 ||
+	    (r->repo[plen] != '\0' && r->repo[plen] != '/'))
 		return 0;
-	return 1 + strlen(path);
+	return 1 + plen;
 }
 
 /* Decode base64 "user:pass" into r->user, r->pass; 0 or -1. */

@@ -25,7 +25,7 @@
 
 #define REG_HEADERS_MAX	(256 * 1024)	/* all header lines of one request */
 #define REG_HEADER_MAX	(16 * 1024)	/* one header we keep */
-#define REG_ERRBODY_MAX	(64 * 1024)	/* error bodies are read, then dropped */
+#define REG_ERRBODY_MAX	(64 * 1024)	/* error bodies: read, dropped */
 #define REG_SPARE_MAX	8		/* idle handles kept per registry */
 #define REG_REDIRS_MAX	10
 #define REG_RETRY_AFTER_MAX_MS	10000
@@ -171,8 +171,9 @@ on_header(char *p, size_t size, size_t nitems, void *ud)
 		keep_header(x, &x->content_type, v, (size_t)(end - v), false);
 	} else if (IS("www-authenticate")) {
 		/* Prefer a Bearer challenge when several are offered. */
-		if (x->www_auth == NULL || (strncasecmp(x->www_auth, "bearer",
-		    6) != 0 && end - v >= 6 && strncasecmp(v, "bearer", 6) == 0))
+		if (x->www_auth == NULL ||
+		    (strncasecmp(x->www_auth, "bearer", 6) != 0 &&
+		    end - v >= 6 && strncasecmp(v, "bearer", 6) == 0))
 			keep_header(x, &x->www_auth, v, (size_t)(end - v),
 			    false);
 	} else if (IS("link")) {
@@ -292,6 +293,17 @@ reg_base(struct registry *r)
 	return s;
 }
 
+/* Append a header line; out of memory ends the run, as xmalloc() does. */
+static void
+add_header(struct curl_slist **list, const char *line)
+{
+	struct curl_slist *l = curl_slist_append(*list, line);
+
+	if (l == NULL)
+		ia_oom(strlen(line));
+	*list = l;
+}
+
 #define SETOPT(o, v) do { \
 	if (rc == CURLE_OK) \
 		rc = curl_easy_setopt(e, o, v); \
@@ -305,7 +317,6 @@ xfer_begin(struct xfer *x, struct ia_error *err)
 	CURL *e;
 	CURLcode rc = CURLE_OK;
 	CURLMcode mc;
-	struct curl_slist *h;
 
 	xfer_detach(x);
 	xfer_clear_response(x);
@@ -337,13 +348,9 @@ xfer_begin(struct xfer *x, struct ia_error *err)
 		pthread_mutex_unlock(&r->auth_lock);
 	}
 	if (x->accept != NULL)
-		x->hdrs = curl_slist_append(x->hdrs, x->accept);
-	if (x->authz != NULL && (h = curl_slist_append(x->hdrs, x->authz)) !=
-	    NULL)
-		x->hdrs = h;
-	if ((x->accept != NULL || x->authz != NULL) && x->hdrs == NULL)
-		return ia_seterr(err, IA_EINTERNAL, "%s: out of memory in "
-		    "libcurl", x->what);
+		add_header(&x->hdrs, x->accept);
+	if (x->authz != NULL)
+		add_header(&x->hdrs, x->authz);
 
 	e = x->c->easy;
 	curl_easy_reset(e);
@@ -366,6 +373,12 @@ xfer_begin(struct xfer *x, struct ia_error *err)
 	SETOPT(CURLOPT_LOW_SPEED_TIME, r->timeout_s);
 	SETOPT(CURLOPT_SSL_VERIFYPEER, r->tls_verify ? 1L : 0L);
 	SETOPT(CURLOPT_SSL_VERIFYHOST, r->tls_verify ? 2L : 0L);
+	/*
+	 * HTTP/1.1 only: each stream has its own connection anyway, and
+	 * pausing HTTP/2 streams has been fragile in libcurl (curl issues
+	 * 9180, 10988, 19334).
+	 */
+	SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
 	SETOPT(CURLOPT_BUFFERSIZE, 64L * 1024);
 	SETOPT(CURLOPT_ERRORBUFFER, x->errbuf);
@@ -479,7 +492,7 @@ sleep_ms(long ms)
 enum verdict {
 	V_DONE,		/* a usable answer (or, for streams, its start) */
 	V_RETRY,	/* transient: wait, then try again if attempts remain */
-	V_AGAIN,	/* send again at once, uncounted (auth, http fallback) */
+	V_AGAIN,	/* send again at once, uncounted (auth, http) */
 	V_FAIL		/* err is set */
 };
 
@@ -495,26 +508,26 @@ xfer_gave_up(struct xfer *x, int retries, struct ia_error *err)
 {
 	const char *host = x->kind == REG_TOKEN ? "its token server" :
 	    x->r->host;
+	char again[48] = "";
 
+	if (retries > 0)
+		snprintf(again, sizeof(again), ", still after %d retries",
+		    retries);
 	if (x->status == 429)
 		return ia_seterr(err, IA_EINPUT, "%s: too many requests (HTTP "
-		    "429) for the %s, still after %d retries", x->what,
-		    x->object, retries);
-	if (x->status != 0 && x->received == 0)
+		    "429) for the %s%s", x->what, x->object, again);
+	if (x->status >= 300)
 		return ia_seterr(err, IA_EINPUT, "%s: server error (HTTP %ld) "
-		    "for the %s, still after %d retries", x->what, x->status,
-		    x->object, retries);
+		    "for the %s%s", x->what, x->status, x->object, again);
 	if (x->status != 0)
 		return ia_seterr(err, IA_EINPUT, "%s: %s: connection dropped "
-		    "after %lld bytes (%s), still after %d retries", x->what,
-		    x->object, (long long)x->received, reg_curl_text(x), retries);
+		    "after %lld bytes (%s)%s", x->what, x->object,
+		    (long long)x->received, reg_curl_text(x), again);
 	if (x->result == CURLE_OPERATION_TIMEDOUT)
-		return ia_seterr(err, IA_EINPUT, "%s: %s timed out (%s), "
-		    "still after %d retries", x->what, host, reg_curl_text(x),
-		    retries);
+		return ia_seterr(err, IA_EINPUT, "%s: %s timed out (%s)%s",
+		    x->what, host, reg_curl_text(x), again);
 	return ia_seterr(err, IA_EINPUT, "%s: cannot reach %s: %s%s",
-	    x->what, host, reg_curl_text(x), retries > 0 ?
-	    " (and every retry)" : "");
+	    x->what, host, reg_curl_text(x), again);
 }
 
 /*
@@ -529,10 +542,15 @@ xfer_gave_up(struct xfer *x, int retries, struct ia_error *err)
  * error: nothing is ever sent in clear unasked.
  */
 static enum verdict
-reg_judge(struct xfer *x, bool *reauthed, struct ia_error *err)
+reg_judge(struct xfer *x, bool *reauthed, enum ia_status *st,
+    struct ia_error *err)
 {
 	struct registry *r = x->r;
+	const char *host = x->kind == REG_TOKEN ? "its token server" :
+	    r->host;
 	long s = x->status;
+
+	*st = IA_EINPUT;
 
 	if (x->hdr_toolarge) {
 		ia_seterr(err, IA_EINPUT, "%s: response headers for the %s too "
@@ -560,6 +578,7 @@ reg_judge(struct xfer *x, bool *reauthed, struct ia_error *err)
 				r->plain_http = r->scheme_known = true;
 				fallback = true;
 			} else if (!r->tls_verify && r->plain_http &&
+			    x->path != NULL &&
 			    strncmp(x->url, "https:", 6) == 0) {
 				fallback = true;	/* another thread did */
 			}
@@ -568,8 +587,7 @@ reg_judge(struct xfer *x, bool *reauthed, struct ia_error *err)
 				return V_AGAIN;
 			ia_seterr(err, IA_EINPUT, "%s: TLS handshake with %s "
 			    "failed (%s); a registry that speaks plain HTTP "
-			    "needs --tls-verify=false", x->what, x->kind ==
-			    REG_TOKEN ? "its token server" : r->host,
+			    "needs --tls-verify=false", x->what, host,
 			    reg_curl_text(x));
 			return V_FAIL;
 		case CURLE_PEER_FAILED_VERIFICATION:
@@ -579,10 +597,9 @@ reg_judge(struct xfer *x, bool *reauthed, struct ia_error *err)
 		case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 		case CURLE_SSL_INVALIDCERTSTATUS:
 			ia_seterr(err, IA_EINPUT, "%s: TLS verification of %s "
-			    "failed (%s); use --tls-verify=false for a registry "
-			    "without a trusted certificate", x->what, x->kind ==
-			    REG_TOKEN ? "its token server" : r->host,
-			    reg_curl_text(x));
+			    "failed (%s); use --tls-verify=false for a "
+			    "registry without a trusted certificate", x->what,
+			    host, reg_curl_text(x));
 			return V_FAIL;
 		case CURLE_COULDNT_RESOLVE_HOST:
 		case CURLE_UNSUPPORTED_PROTOCOL:
@@ -591,8 +608,8 @@ reg_judge(struct xfer *x, bool *reauthed, struct ia_error *err)
 			xfer_gave_up(x, 0, err);
 			return V_FAIL;
 		case CURLE_OUT_OF_MEMORY:
-			ia_seterr(err, IA_EINTERNAL, "%s: libcurl: %s", x->what,
-			    reg_curl_text(x));
+			*st = ia_seterr(err, IA_EINTERNAL, "%s: libcurl: %s",
+			    x->what, reg_curl_text(x));
 			return V_FAIL;
 		default:
 			return V_RETRY;	/* refused, reset, timed out */
@@ -611,8 +628,8 @@ reg_judge(struct xfer *x, bool *reauthed, struct ia_error *err)
 			return V_FAIL;
 		}
 		*reauthed = true;
-		if (reg_authorize(r, x->www_auth, x->auth_gen, x->what, err) !=
-		    IA_OK)
+		*st = reg_authorize(r, x->www_auth, x->auth_gen, x->what, err);
+		if (*st != IA_OK)
 			return V_FAIL;
 		return V_AGAIN;
 	case 403:
@@ -664,13 +681,14 @@ reg_xfer_run(struct xfer *x, struct ia_error *err)
 			return st;
 		if ((st = reg_xfer_drive(x, stream, err)) != IA_OK)
 			return st;
-		switch (reg_judge(x, &reauthed, err)) {
+		switch (reg_judge(x, &reauthed, &st, err)) {
 		case V_DONE:
 			return IA_OK;
 		case V_FAIL:
-			return err != NULL ? err->code : IA_EINPUT;
+			return st;
 		case V_AGAIN:
-			if (++again > 4)	/* fallback + re-auth, at most */
+			/* at most a fallback and a re-authentication */
+			if (++again > 4)
 				return ia_seterr(err, IA_EINPUT, "%s: the "
 				    "registry keeps refusing the %s", x->what,
 				    x->object);

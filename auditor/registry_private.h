@@ -24,11 +24,11 @@ struct reg_conn {
 };
 
 struct registry {
-	char *host;		/* "HOST[:PORT]" as written: messages, auth files */
+	char *host;		/* "HOST[:PORT]" as written */
 	char *api_host;		/* where requests go (docker.io's real host) */
 	char *repo;		/* NULL for a catalog client */
 	char *name;		/* "docker://HOST/REPO" */
-	char *scope;		/* token scope asked for when the challenge has none */
+	char *scope;		/* token scope when a challenge has none */
 	bool tls_verify;
 	long timeout_s;
 	int retries;
@@ -76,7 +76,7 @@ struct xfer {
 	char *path;		/* "/v2/..." under the registry, or NULL */
 	char *url;		/* the URL of the last attempt */
 	const char *accept;	/* an Accept header line, or NULL */
-	const char *fixed_authz;	/* REG_TOKEN: sent instead of r->authz */
+	const char *fixed_authz; /* REG_TOKEN: sent, not r->authz */
 	int64_t max;		/* body limit; for streams, the buffer */
 	struct reg_conn *c;
 	bool added;		/* c->easy is in c->multi */

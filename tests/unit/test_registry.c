@@ -104,7 +104,7 @@ test_parse_ref_bad(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *host = (char *)1, *repo = (char *)1, *reference = (char *)1;
+		char *host = NULL, *repo = NULL, *reference = NULL;
 		const char *why = NULL;
 
 		if (registry_parse_ref(cases[i], &host, &repo, &reference,
@@ -141,11 +141,19 @@ test_open(void **state)
 	assert_non_null(strstr(err.msg, "docker://r.example/A: bad "
 	    "repository name"));
 
+	/* one line, whatever the reference holds */
+	assert_int_equal(registry_open("docker://r.example/a\nb", &o, &r, &ref,
+	    &err), IA_EINPUT);
+	assert_string_equal(err.msg, "docker://r.example/a?b: image reference "
+	    "contains spaces or control characters");
+
 	o.creds = "nocolon";
 	assert_int_equal(registry_open("r.example/a", &o, &r, &ref, &err),
 	    IA_EINPUT);
-	assert_non_null(strstr(err.msg, "--creds must be USER:PASS"));
-	assert_null(strstr(err.msg, "nocolon"));
+	assert_null(r);
+	assert_null(ref);
+	assert_string_equal(err.msg, "docker://r.example/a: --creds must be "
+	    "USER:PASS");
 	registry_free(NULL);
 }
 
@@ -174,7 +182,8 @@ test_parse_challenge(void **state)
 		  "pull\"", 0, "Bearer", "https://auth.docker.io/token",
 		  "registry.docker.io", "repository:library/ubuntu:pull" },
 		/* commas inside quotes */
-		{ "Bearer realm=\"https://a/t?x=1,2\",service=\"s, with comma\","
+		{ "Bearer realm=\"https://a/t?x=1,2\","
+		  "service=\"s, with comma\","
 		  "scope=\"repository:a/b:pull,push\"", 0, "Bearer",
 		  "https://a/t?x=1,2", "s, with comma",
 		  "repository:a/b:pull,push" },
@@ -242,7 +251,8 @@ test_parse_link(void **state)
 	static const char *const cases[][2] = {
 		{ "</v2/_catalog?last=b&n=2>; rel=\"next\"",
 		  "/v2/_catalog?last=b&n=2" },
-		{ "<http://x/prev>; rel=\"prev\", <http://x/next>; rel=\"next\"",
+		{ "<http://x/prev>; rel=\"prev\", "
+		  "<http://x/next>; rel=\"next\"",
 		  "http://x/next" },
 		{ "<a>; rel=next", "a" },
 		{ "<a>;rel=\"prev next\"", "a" },
@@ -284,7 +294,8 @@ test_url_resolve(void **state)
 		  "http://127.0.0.1:5000/v2/x/tags/list?last=b" },
 		{ "https://r.io/v2/_catalog", "?last=z",
 		  "https://r.io/v2/_catalog?last=z" },
-		{ "https://r.io/v2/_catalog", "https://other.io/v2/_catalog?n=1",
+		{ "https://r.io/v2/_catalog",
+		  "https://other.io/v2/_catalog?n=1",
 		  "https://other.io/v2/_catalog?n=1" },
 		{ "https://r.io/v2/a/b/tags/list", "../../c/tags/list",
 		  "https://r.io/v2/a/c/tags/list" },
@@ -310,7 +321,8 @@ test_url_resolve(void **state)
  * the bytes), always429/app, slow/app (3 s before any answer), evil/app (a
  * Link to another host).  Blobs: the config, a 3 MiB "big" one (byte i is
  * i & 0xff), e*64 (config bytes under a wrong digest), d*64 (1 MiB
- * announced, 600 KiB sent), c*64 (a 307 to /storage/big).  Listings come
+ * announced, 600 KiB sent), c*64 (a 307 to localhost:PORT/storage/big,
+ * another host name for the same server).  Listings come
  * two names a page plus one invalid name.  /_stats, /_reset, /_expire (a
  * new token) are for the tests.  With CERT KEY arguments it speaks TLS.
  */
@@ -391,7 +403,8 @@ static char server_py[] =
 	"                [('WWW-Authenticate', ch)])\n"
 	"      return False\n"
 	"    if repo == 'basic/app' and authz != BASIC:\n"
-	"      self.send(401, b'{}', [('WWW-Authenticate', 'Basic realm=\"t\"')])\n"
+	"      ch = 'Basic realm=\"t\"'\n"
+	"      self.send(401, b'{}', [('WWW-Authenticate', ch)])\n"
 	"      return False\n"
 	"    return True\n"
 	"\n"
@@ -451,7 +464,7 @@ static char server_py[] =
 	"      if arg in ('v1', sha(MANIFEST), BAD_MANIFEST):\n"
 	"        ct = OCI + 'manifest.v1+json; charset=x'\n"
 	"        return self.send(200, MANIFEST, ctype=ct)\n"
-	"      return self.send(404, b'{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}')\n"
+	"      return self.send(404, b'{\"errors\":[]}')\n"
 	"    if kind == 'blobs':\n"
 	"      if repo == 'flaky/app' and n == 1:\n"
 	"        return self.drop(len(BIG), b'')\n"
@@ -465,8 +478,11 @@ static char server_py[] =
 	"      if arg == TRUNC:\n"
 	"        return self.drop(1024 * 1024, BIG[:600 * 1024])\n"
 	"      if arg == REDIRECT:\n"
-	"        return self.send(307, b'moved', [('Location', '/storage/big')])\n"
-	"    return self.send(404, b'{\"errors\":[{\"code\":\"BLOB_UNKNOWN\"}]}')\n"
+	"        # another host name: no Authorization may follow\n"
+	"        loc = 'http://localhost:%d/storage/big' % port\n"
+	"        where = [('Location', loc)]\n"
+	"        return self.send(307, b'moved', where)\n"
+	"    return self.send(404, b'{\"errors\":[]}')\n"
 	"\n"
 	"  def listing(self, names, key, q, path, prefix):\n"
 	"    last = q.get('last', [''])[0]\n"
@@ -474,8 +490,9 @@ static char server_py[] =
 	"    page, headers = rest[:2], []\n"
 	"    if len(rest) > 2:\n"
 	"      nxt = '%s%s?n=2&last=%s' % (prefix, path, page[-1])\n"
-	"      headers.append(('Link', '<%s%s?n=2>; rel=\"prev\", <%s>; rel=\"next\"'\n"
-	"                      % (prefix, path, nxt)))\n"
+	"      link = ('<%s%s?n=2>; rel=\"prev\", <%s>; rel=\"next\"'\n"
+	"              % (prefix, path, nxt))\n"
+	"      headers.append(('Link', link))\n"
 	"    body = json.dumps({key: page + ['Bad Name!']}).encode()\n"
 	"    self.send(200, body, headers)\n"
 	"\n"
@@ -490,9 +507,10 @@ static char server_py[] =
 	"  ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
 	"  ctx.load_cert_chain(sys.argv[1], sys.argv[2])\n"
 	"  srv.socket = ctx.wrap_socket(srv.socket, server_side=True)\n"
-	"print(json.dumps({'port': srv.server_address[1],\n"
-	"                  'manifest': sha(MANIFEST), 'config': sha(CONFIG),\n"
-	"                  'big': sha(BIG), 'big_size': len(BIG)}), flush=True)\n"
+	"hello = {'port': srv.server_address[1], 'manifest': sha(MANIFEST),\n"
+	"         'config': sha(CONFIG), 'big': sha(BIG),\n"
+	"         'big_size': len(BIG)}\n"
+	"print(json.dumps(hello), flush=True)\n"
 	"srv.serve_forever()\n";
 
 struct server {
@@ -821,8 +839,8 @@ test_blob(void **state)
 	r = open_repo("open/app", &o);
 	assert_int_equal(registry_blob(r, srv.config, &body, &len, 4096, &err),
 	    IA_OK);
-	assert_string_equal(body, "{\"architecture\":\"amd64\",\"os\":\"linux\","
-	    "\"rootfs\":{\"type\":\"layers\"}}");
+	assert_string_equal(body, "{\"architecture\":\"amd64\","
+	    "\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\"}}");
 	assert_int_equal(len, strlen(body));
 	free(body);
 
@@ -1024,7 +1042,7 @@ test_auth_files(void **state)
 	static const char *const vars[] = {
 		"REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR", "DOCKER_CONFIG", "HOME"
 	};
-	char *saved[4], path[4300], text[512], dir[4200];
+	char *saved[4], path[4300], text[512], dir[4200], *seen;
 	struct registry_options o = opts();
 	struct registry *r;
 	struct ia_error err = { 0 };
@@ -1040,17 +1058,19 @@ test_auth_files(void **state)
 	setenv("XDG_RUNTIME_DIR", dir, 1);
 
 	snprintf(path, sizeof(path), "%s/auth.json", scratch);
+	/* host-wide alice:s3cret; x:y for the namespace "secret" (podman) */
 	snprintf(text, sizeof(text), "{\"auths\":{\"other:1\":{\"auth\":"
-	    "\"eDp5\"},\"127.0.0.1:%d\":{\"auth\":\"YWxpY2U6czNjcmV0\"}}}",
+	    "\"eDp5\"},\"127.0.0.1:%d\":{\"auth\":\"YWxpY2U6czNjcmV0\"},"
+	    "\"127.0.0.1:%d/secret\":{\"auth\":\"eDp5\"}}}", srv.port,
 	    srv.port);
 	write_file(path, text);
 	setenv("REGISTRY_AUTH_FILE", path, 1);
 	r = open_repo("basic/app", &o);
 	assert_int_equal(get_manifest(r, "v1", 1 << 20, &err), IA_OK);
 	registry_free(r);
-	/* the Bearer flow sends them to the token server */
 	r = open_repo("secret/app", &o);
-	assert_int_equal(get_manifest(r, "v1", 1 << 20, &err), IA_OK);
+	assert_int_equal(get_manifest(r, "v1", 1 << 20, &err), IA_EINPUT);
+	expect_msg(&err, "authentication failed");
 	registry_free(r);
 
 	/* ~/.docker/config.json, keyed by a URL with a scheme */
@@ -1067,6 +1087,13 @@ test_auth_files(void **state)
 	r = open_repo("basic/app", &o);
 	assert_int_equal(get_manifest(r, "v1", 1 << 20, &err), IA_OK);
 	registry_free(r);
+	/* the Bearer flow sends them to the token server */
+	r = open_repo("secret/app", &o);
+	assert_int_equal(get_manifest(r, "v1", 1 << 20, &err), IA_OK);
+	registry_free(r);
+	seen = last_seen("/token");
+	assert_string_equal(seen, "Basic YWxpY2U6czNjcmV0");
+	free(seen);
 
 	/* none for this host: the clear message, no credentials in it */
 	snprintf(text, sizeof(text), "{\"auths\":{\"127.0.0.1:1\":{\"auth\":"
@@ -1161,7 +1188,7 @@ test_stream_redirect(void **state)
 	struct registry *r;
 	struct ia_error err = { 0 };
 	struct blob_stream bs;
-	char got[DIGEST_STRLEN], d[80];
+	char got[DIGEST_STRLEN], d[80], *seen;
 	int64_t size, total;
 
 	(void)state;
@@ -1175,6 +1202,22 @@ test_stream_redirect(void **state)
 	assert_string_equal(got, srv.big);
 	registry_stream_close(&bs);
 	assert_int_equal(hits("/storage/big"), 1);
+	registry_free(r);
+
+	/* behind a token: the token does not follow the redirect away */
+	r = open_repo("secret/app", &o);
+	assert_int_equal(registry_stream_open(r, d, &bs, &size, &err), IA_OK);
+	assert_int_equal(drain(&bs, 50000, &total, got, &err), 0);
+	assert_string_equal(got, srv.big);
+	registry_stream_close(&bs);
+	assert_int_equal(hits("/storage/big"), 2);
+	seen = last_seen("/storage/big");
+	assert_string_equal(seen, "");
+	free(seen);
+	seen = last_seen("/v2/secret/app/blobs/sha256:cccccccccccccccccccccccc"
+	    "cccccccccccccccccccccccccccccccccccccccc");
+	assert_string_equal(seen, "Bearer tok-1");
+	free(seen);
 	registry_free(r);
 }
 
@@ -1448,7 +1491,9 @@ test_https(void **state)
 	struct registry *r;
 	struct ia_error err = { 0 };
 	struct server tls = { .pid = -1 };
-	char cert[4200], key[4200], cmd[9000];
+	struct blob_stream bs;
+	char cert[4200], key[4200], cmd[9000], got[DIGEST_STRLEN];
+	int64_t size, total;
 
 	(void)state;
 	need_server();
@@ -1476,6 +1521,12 @@ test_https(void **state)
 	o.tls_verify = false;	/* https, unverified; no fallback needed */
 	r = open_at(tls.port, "open/app", &o, NULL);
 	assert_int_equal(get_manifest(r, "v1", 1 << 20, &err), IA_OK);
+	/* pausing with bytes already inside OpenSSL (curl issue 4966) */
+	assert_int_equal(registry_stream_open(r, tls.big, &bs, &size, &err),
+	    IA_OK);
+	assert_int_equal(drain(&bs, 3000, &total, got, &err), 0);
+	assert_string_equal(got, tls.big);
+	registry_stream_close(&bs);
 	registry_free(r);
 	server_stop(&tls);
 }
