@@ -2,7 +2,7 @@
 # `make help` lists the targets.
 
 CC      ?= cc
-PKGS     = libarchive libcjson libcrypto libcurl
+PKGS     = libarchive libcjson libcrypto libcurl sqlite3
 CFLAGS  ?= -O2 -g
 # Warnings are errors (`make WERROR=` to build past a new compiler's ones).
 WERROR  ?= -Werror
@@ -10,7 +10,7 @@ WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual -Wundef $(WERROR)
 ALLCFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(MOREFLAGS) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Iauditor
-LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lcjson -lcrypto -lcurl) \
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lcjson -lcrypto -lcurl -lsqlite3) \
            -lmagic -lpthread -lm
 
 BUILD   ?= build

@@ -53,6 +53,13 @@ read_one(struct pool *p, size_t i)
 	spec.ratio_floor = p->opt->ratio_floor;
 	spec.progress = &p->bytes_read;
 
+	/* A result already kept for this (diff_id, blob) needs no download. */
+	if (p->opt->cache != NULL && il->diff_id != NULL && il->digest != NULL &&
+	    p->opt->cache->get(p->opt->cache->ctx, il, &p->a->layers[i]) == 1) {
+		__atomic_fetch_add(&p->a->cached_layers, 1, __ATOMIC_RELAXED);
+		p->status[i] = IA_OK;
+		return;
+	}
 	st = source_open_layer(p->a->src, i, &bs, &size, &p->errors[i]);
 	/* The blob's length is known before a byte is read: check it first. */
 	if (st == IA_OK && il->size >= 0 && size < il->size)
@@ -66,6 +73,14 @@ read_one(struct pool *p, size_t i)
 	if (st == IA_OK)
 		st = layer_read(&bs, &spec, &p->a->layers[i], &p->errors[i]);
 	source_close_layer(p->a->src, &bs);
+	if (st == IA_OK) {
+		__atomic_fetch_add(&p->a->pulled_bytes,
+		    p->a->layers[i]->compressed_bytes, __ATOMIC_RELAXED);
+		if (p->opt->cache != NULL && il->diff_id != NULL &&
+		    il->digest != NULL)
+			p->opt->cache->put(p->opt->cache->ctx, il,
+			    p->a->layers[i]);
+	}
 	p->status[i] = st;
 }
 

@@ -29,12 +29,26 @@
 #include "source.h"
 #include "tree.h"
 
+/*
+ * Where layer results may already be (the scan database): get() returns 1
+ * and a result for the layer, 0 when it has none; put() keeps a result
+ * read from the blob.  Called from worker threads.
+ */
+struct layer_cache {
+	int (*get)(void *ctx, const struct image_layer *il,
+	    struct layer_result **out);
+	void (*put)(void *ctx, const struct image_layer *il,
+	    const struct layer_result *r);
+	void *ctx;
+};
+
 struct audit_options {
 	const char *ref;		/* IMAGE as the user wrote it */
 	struct source_options source;
 	int jobs;			/* worker threads; 0 = number of cores */
 	double max_ratio;		/* decompression-bomb ceiling */
 	struct linkgraph_options link;	/* --target-arch */
+	const struct layer_cache *cache;	/* or NULL */
 	int64_t ratio_floor;		/* checked only past this many bytes */
 	/* Called now and then from the main thread while layers are read. */
 	void (*progress)(void *ctx, size_t layers_done, size_t layers,
@@ -57,6 +71,8 @@ struct audit {
 	struct linkgraph *graph;		/* ELF files, links, GPU code */
 	struct linkgraph_options link;		/* copied from the options */
 	struct findings findings;		/* image, layers, tree, packages */
+	size_t cached_layers;			/* taken from opt->cache */
+	int64_t pulled_bytes;			/* blob bytes actually read */
 };
 
 enum ia_status audit_run(const struct audit_options *opt, struct audit **out,

@@ -17,11 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
 #include "cli.h"
 #include "report.h"
+#include "scan.h"
+#include "store.h"
 
 enum format { FMT_TEXT, FMT_JSON };
 
@@ -29,6 +32,9 @@ struct options {
 	const char *image;
 	const char *package;		/* why: the package asked about */
 	int why;
+	int scan;			/* scan: IMAGE is the registry */
+	const char *db, *repo_glob, *tag_glob;
+	unsigned shard_k, shard_n;
 	uint16_t target_sm[16];		/* --target-arch */
 	const char *output;
 	enum format format;
@@ -38,9 +44,9 @@ struct options {
 };
 
 enum opt_id {
-	OPT_CREDS, OPT_FORMAT, OPT_HELP, OPT_JOBS, OPT_MAX_RATIO, OPT_OUTPUT,
-	OPT_PLATFORM, OPT_QUIET, OPT_TARGET_ARCH, OPT_TLS_VERIFY, OPT_TOP,
-	OPT_LATER
+	OPT_CREDS, OPT_DB, OPT_FORMAT, OPT_HELP, OPT_JOBS, OPT_MAX_RATIO,
+	OPT_OUTPUT, OPT_PLATFORM, OPT_QUIET, OPT_REPO, OPT_SHARD, OPT_TAG,
+	OPT_TARGET_ARCH, OPT_TLS_VERIFY, OPT_TOP, OPT_LATER
 };
 
 /* Please keep this sorted by name. */
@@ -51,7 +57,7 @@ static const struct option_def {
 	enum opt_id id;
 } option_table[] = {
 	{ "creds", 0, 1, OPT_CREDS },
-	{ "db", 0, 1, OPT_LATER },
+	{ "db", 0, 1, OPT_DB },
 	{ "format", 'f', 1, OPT_FORMAT },
 	{ "help", 'h', 0, OPT_HELP },
 	{ "jobs", 'j', 1, OPT_JOBS },
@@ -62,6 +68,9 @@ static const struct option_def {
 	{ "policy", 0, 1, OPT_LATER },
 	{ "profile", 0, 1, OPT_LATER },
 	{ "quiet", 'q', 0, OPT_QUIET },
+	{ "repo", 0, 1, OPT_REPO },
+	{ "shard", 0, 1, OPT_SHARD },
+	{ "tag", 0, 1, OPT_TAG },
 	{ "target-arch", 0, 1, OPT_TARGET_ARCH },
 	{ "tls-verify", 0, 1, OPT_TLS_VERIFY },
 	{ "top", 0, 1, OPT_TOP },
@@ -71,6 +80,10 @@ static const struct option_def {
 static const char usage_text[] =
 "usage: imgaudit audit IMAGE [options]\n"
 "       imgaudit why IMAGE [ECOSYSTEM:]PACKAGE [options]\n"
+"       imgaudit scan docker://HOST[:PORT] --db FILE [--repo GLOB] [--tag GLOB]\n"
+"                     [--shard K/N] [--jobs N] [--creds U:P] [--tls-verify=false]\n"
+"       imgaudit history --db FILE [REPO[:TAG]]\n"
+"       imgaudit merge OUT.db IN.db...\n"
 "       imgaudit version\n"
 "\n"
 "IMAGE is docker-archive:PATH[:NAME:TAG|:@N], oci-archive:PATH[:REF],\n"
@@ -279,6 +292,27 @@ parse_audit(int argc, char **argv, struct options *o)
 				return usage_error("--tls-verify takes true or "
 				    "false, not '%s'", val);
 			break;
+		case OPT_DB:
+			o->db = val;
+			break;
+		case OPT_REPO:
+			o->repo_glob = val;
+			break;
+		case OPT_TAG:
+			o->tag_glob = val;
+			break;
+		case OPT_SHARD: {
+			unsigned k, n;
+			char c;
+
+			if (sscanf(val, "%u/%u%c", &k, &n, &c) != 2 || n == 0 ||
+			    n > 100000 || k == 0 || k > n)
+				return usage_error("--shard takes K/N with 1 <= K "
+				    "<= N, e.g. 3/8, not '%s'", val);
+			o->shard_k = k;
+			o->shard_n = n;
+			break;
+		}
 		case OPT_FORMAT:
 			if (strcmp(val, "text") == 0)
 				o->format = FMT_TEXT;
@@ -336,6 +370,19 @@ parse_audit(int argc, char **argv, struct options *o)
 			    "version yet", arg);
 		}
 	}
+	if (o->scan) {
+		if (o->image == NULL || strncmp(o->image, "docker://", 9) != 0 ||
+		    o->image[9] == '\0' || strchr(o->image + 9, '/') != NULL)
+			return usage_error("%s", "scan needs a REGISTRY, "
+			    "docker://HOST[:PORT]");
+		if (o->db == NULL)
+			return usage_error("%s", "scan needs --db FILE");
+		return 0;
+	}
+	if (o->db != NULL || o->repo_glob != NULL || o->tag_glob != NULL ||
+	    o->shard_n != 0)
+		return usage_error("%s", "--db, --repo, --tag and --shard are "
+		    "for scan");
 	if (o->image == NULL)
 		return usage_error("%s", o->why ? "why needs an IMAGE and a "
 		    "PACKAGE" : "audit needs an IMAGE");
@@ -557,6 +604,214 @@ cmd_audit(int argc, char **argv, int why)
 	return rc;
 }
 
+/* One line per image: "repo:tag  sha256:0123456789ab  audited". */
+static void
+scan_progress(void *ctx, const char *repo, const char *tag, const char *digest,
+    const char *what, const char *error)
+{
+	char name[512];
+
+	(void)ctx;
+	snprintf(name, sizeof(name), "%s:%s", repo, tag);
+	printf("%-50s %-19.19s %s\n", name, digest ? digest : "-", what);
+	fflush(stdout);
+	if (error != NULL)
+		print_error(error);
+}
+
+static int
+cmd_scan(int argc, char **argv)
+{
+	struct options o;
+	struct scan_options so;
+	struct scan_stats stats;
+	struct ia_error err = { 0 };
+	enum ia_status st;
+	char a[32];
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.scan = 1;
+	o.top = 10;
+	o.audit.source.platform = "linux/amd64";
+	o.audit.max_ratio = 100;
+	o.audit.ratio_floor = 256LL * 1000 * 1000;
+	rc = parse_audit(argc, argv, &o);
+	if (rc != 0)
+		return rc < 0 ? IA_OK : rc;
+	memset(&so, 0, sizeof(so));
+	so.registry = o.image + 9;
+	so.db = o.db;
+	so.repo_glob = o.repo_glob;
+	so.tag_glob = o.tag_glob;
+	so.shard_k = o.shard_k;
+	so.shard_n = o.shard_n;
+	so.audit = o.audit;
+	so.top = o.top;
+	if (!o.quiet)
+		so.progress = scan_progress;
+	st = scan_run(&so, &stats, &err);
+	if (st != IA_OK) {
+		print_error(err.msg[0] ? err.msg : ia_strstatus(st));
+		return st;
+	}
+	if (!o.quiet)
+		printf("scanned %zu images: %zu audited, %zu unchanged, %zu "
+		    "failed; %zu layers pulled (%s), %zu from the database\n",
+		    stats.images, stats.audited, stats.unchanged, stats.failed,
+		    stats.layers_pulled, report_human_size(stats.pulled_bytes,
+		    a, sizeof(a)), stats.layers_cached);
+	return IA_OK;
+}
+
+struct hist {
+	struct scan_row *v;
+	char **strs;		/* copies of the rows' strings */
+	size_t n, cap, ns, scap;
+};
+
+static const char *
+hist_keep(struct hist *h, const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	xgrow((void **)&h->strs, &h->scap, h->ns + 1, sizeof(*h->strs));
+	return h->strs[h->ns++] = xstrdup(s);
+}
+
+static void
+hist_row(void *ctx, const struct scan_row *row)
+{
+	struct hist *h = ctx;
+	struct scan_row *r;
+
+	xgrow((void **)&h->v, &h->cap, h->n + 1, sizeof(*h->v));
+	r = &h->v[h->n++];
+	*r = *row;
+	r->repo = hist_keep(h, row->repo);
+	r->tag = hist_keep(h, row->tag);
+	r->digest = hist_keep(h, row->digest);
+	r->error = hist_keep(h, row->error);
+}
+
+/* "+1.2MB", "-300kB", "0B" */
+static const char *
+delta(int64_t d, char *buf, size_t n)
+{
+	char a[32];
+
+	report_human_size(d < 0 ? -d : d, a, sizeof(a));
+	buf[0] = d < 0 ? '-' : d > 0 ? '+' : ' ';
+	snprintf(buf + 1, n - 1, "%.30s", a);
+	return buf;
+}
+
+static int
+cmd_history(int argc, char **argv)
+{
+	const char *db = NULL, *sel = NULL;
+	struct hist h = { 0 };
+	struct store *st = NULL;
+	struct ia_error err = { 0 };
+	char *repo = NULL, *tag = NULL, a[32], b[32], c[32], d[32], when[32];
+	size_t i, j;
+	int i_arg;
+
+	for (i_arg = 0; i_arg < argc; i_arg++) {
+		if (strcmp(argv[i_arg], "--db") == 0 && i_arg + 1 < argc)
+			db = argv[++i_arg];
+		else if (strncmp(argv[i_arg], "--db=", 5) == 0)
+			db = argv[i_arg] + 5;
+		else if (argv[i_arg][0] != '-' && sel == NULL)
+			sel = argv[i_arg];
+		else
+			return usage_error("history: unexpected '%s'",
+			    argv[i_arg]);
+	}
+	if (db == NULL)
+		return usage_error("%s", "history needs --db FILE");
+	if (sel != NULL) {
+		const char *colon = strrchr(sel, ':');
+
+		repo = colon ? xstrndup(sel, (size_t)(colon - sel)) :
+		    xstrdup(sel);
+		tag = colon ? xstrdup(colon + 1) : NULL;
+	}
+	if (store_open(db, &st, &err) != IA_OK) {
+		print_error(err.msg);
+		free(repo);
+		free(tag);
+		return IA_EINPUT;
+	}
+	store_history(st, repo, tag, hist_row, &h);
+	store_close(st);
+	printf("%-20s %-32s %-19s %9s %9s %9s  %s\n", "SCANNED (UTC)",
+	    "IMAGE", "DIGEST", "PULL", "SIZE", "WASTED", "ERROR");
+	for (i = 0; i < h.n; i++) {
+		const struct scan_row *r = &h.v[i];
+		time_t t = (time_t)r->scanned_at;
+		struct tm tm;
+		char name[256];
+
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
+		    gmtime_r(&t, &tm));
+		snprintf(name, sizeof(name), "%s:%s", r->repo, r->tag);
+		printf("%-20s %-32.32s %-19.19s %9s %9s %9s  %s\n", when, name,
+		    r->digest ? r->digest : "-", report_human_size(
+		    r->compressed_bytes, a, sizeof(a)), report_human_size(
+		    r->final_bytes, b, sizeof(b)), report_human_size(
+		    r->wasted_bytes, c, sizeof(c)), r->error ? r->error : "");
+	}
+	/* What changed between the last two good scans of each image. */
+	for (i = 0; i < h.n; i++) {
+		const struct scan_row *last = NULL, *prev = NULL;
+
+		if (h.v[i].error != NULL)
+			continue;
+		for (j = i; j < h.n; j++)
+			if (h.v[j].error == NULL &&
+			    strcmp(h.v[j].repo, h.v[i].repo) == 0 &&
+			    strcmp(h.v[j].tag, h.v[i].tag) == 0) {
+				prev = last;
+				last = &h.v[j];
+			}
+		if (last != &h.v[i] || prev == NULL)
+			continue;	/* report each image once, at its last row */
+		printf("%s:%s since the previous scan: %s%s, pull %s, size %s, "
+		    "wasted %s\n", last->repo, last->tag,
+		    strcmp(prev->digest ? prev->digest : "", last->digest ?
+		    last->digest : "") == 0 ? "same digest" : "new digest ",
+		    strcmp(prev->digest ? prev->digest : "", last->digest ?
+		    last->digest : "") == 0 ? "" : last->digest,
+		    delta(last->compressed_bytes - prev->compressed_bytes, a,
+		    sizeof(a)), delta(last->final_bytes - prev->final_bytes, b,
+		    sizeof(b)), delta(last->wasted_bytes - prev->wasted_bytes,
+		    d, sizeof(d)));
+	}
+	for (i = 0; i < h.ns; i++)
+		free(h.strs[i]);
+	free(h.strs);
+	free(h.v);
+	free(repo);
+	free(tag);
+	return IA_OK;
+}
+
+static int
+cmd_merge(int argc, char **argv)
+{
+	struct ia_error err = { 0 };
+
+	if (argc < 2)
+		return usage_error("%s", "merge needs OUT.db and at least one "
+		    "IN.db");
+	if (store_merge(argv[0], argv + 1, (size_t)argc - 1, &err) != IA_OK) {
+		print_error(err.msg);
+		return err.code ? err.code : IA_EINPUT;
+	}
+	return IA_OK;
+}
+
 int
 cli_main(int argc, char **argv)
 {
@@ -569,10 +824,16 @@ cli_main(int argc, char **argv)
 		return cmd_audit(argc - 2, argv + 2, 0);
 	if (strcmp(argv[1], "why") == 0)
 		return cmd_audit(argc - 2, argv + 2, 1);
+	if (strcmp(argv[1], "scan") == 0)
+		return cmd_scan(argc - 2, argv + 2);
+	if (strcmp(argv[1], "history") == 0)
+		return cmd_history(argc - 2, argv + 2);
+	if (strcmp(argv[1], "merge") == 0)
+		return cmd_merge(argc - 2, argv + 2);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("imgaudit %s\n", IMGAUDIT_VERSION);
 		return IA_OK;
 	}
-	return usage_error("unknown command '%s' (audit, why or version)",
-	    argv[1]);
+	return usage_error("unknown command '%s' (audit, why, scan, history, "
+	    "merge or version)", argv[1]);
 }
