@@ -21,6 +21,7 @@
 
 #define SEARCH_MAX	256	/* directories in one search list */
 #define MISSING_SHOWN	20	/* library-missing findings */
+#define NO_LOADER	SIZE_MAX
 
 /*
  * Libraries known to load others with dlopen(), from the names in their
@@ -74,7 +75,13 @@ struct build {
 	size_t n_data;
 	struct search ld_path, conf, defaults, path;
 	const char *triplet;
-	struct { size_t obj; char *dir; } *queue;
+	/*
+	 * Objects reached, in order: each with the directory it was reached
+	 * in ($ORIGIN) and the queue index of the object whose DT_NEEDED
+	 * reached it (NO_LOADER for roots and dlopen), for DT_RPATH's
+	 * inheritance.
+	 */
+	struct { size_t obj, loader; char *dir; } *queue;
 	size_t q_head, q_n, q_cap;
 };
 
@@ -357,7 +364,8 @@ obj_at(struct build *b, const char *path)
 }
 
 static void
-enqueue(struct build *b, struct elf_obj *o, const char *via, int dlopened)
+enqueue(struct build *b, struct elf_obj *o, const char *via, int dlopened,
+    size_t loader)
 {
 	const char *slash;
 
@@ -367,6 +375,7 @@ enqueue(struct build *b, struct elf_obj *o, const char *via, int dlopened)
 	o->dlopened = dlopened;
 	xgrow((void **)&b->queue, &b->q_cap, b->q_n + 1, sizeof(*b->queue));
 	b->queue[b->q_n].obj = (size_t)(o - b->g->obj);
+	b->queue[b->q_n].loader = loader;
 	slash = strrchr(via, '/');
 	b->queue[b->q_n].dir = slash ? xstrndup(via, (size_t)(slash - via)) :
 	    xstrdup("");
@@ -441,11 +450,18 @@ try_list(struct build *b, const struct elf_obj *from, const char *list,
 	return o;
 }
 
-/* ld.so's search for one DT_NEEDED name of object from (reached via dir). */
+/*
+ * ld.so's search for one DT_NEEDED name of the object at queue index qi.
+ * Without DT_RUNPATH, glibc tries the DT_RPATH of that object, then of the
+ * object that loaded it, and so on up to the executable (elf/dl-load.c,
+ * _dl_map_object), each with its own $ORIGIN.
+ */
 static struct elf_obj *
-resolve_needed(struct build *b, const struct elf_obj *from,
-    const char *origin, const char *name, char *found, size_t n)
+resolve_needed(struct build *b, size_t qi, const char *name, char *found,
+    size_t n)
 {
+	const struct elf_obj *from = &b->g->obj[b->queue[qi].obj];
+	const char *origin = b->queue[qi].dir;
 	const struct search *lists[3] = { &b->ld_path, NULL, NULL };
 	struct elf_obj *o = NULL;
 	size_t i, k;
@@ -457,8 +473,14 @@ resolve_needed(struct build *b, const struct elf_obj *from,
 		o = obj_at(b, name[0] == '/' ? name : found);
 		return o;
 	}
-	if (from->f->runpath == NULL)
-		o = try_list(b, from, from->f->rpath, org, name, found, n);
+	for (k = qi; from->f->runpath == NULL && o == NULL && k != NO_LOADER;
+	    k = b->queue[k].loader) {
+		const struct elf_obj *l = &b->g->obj[b->queue[k].obj];
+		char lorg[4096];
+
+		snprintf(lorg, sizeof(lorg), "/%s", b->queue[k].dir);
+		o = try_list(b, from, l->f->rpath, lorg, name, found, n);
+	}
 	for (k = 0; o == NULL && k < b->ld_path.n; k++)
 		o = try_dir(b, from, b->ld_path.dir[k], org, name, found, n);
 	if (o == NULL)
@@ -511,25 +533,21 @@ walk_queue(struct build *b)
 	char found[8192];
 
 	while (b->q_head < b->q_n) {
-		size_t oi = b->queue[b->q_head].obj;
-		char *dir = b->queue[b->q_head].dir;
-		struct elf_obj *o = &b->g->obj[oi], *q;
-		size_t k;
+		size_t qi = b->q_head++, k;
+		struct elf_obj *o = &b->g->obj[b->queue[qi].obj], *q;
 
-		b->q_head++;
+		/* The directories stay: DT_RPATH's $ORIGIN may need them. */
 		if (o->f->interp != NULL && (q = obj_at(b, o->f->interp)) !=
 		    NULL)
-			enqueue(b, q, o->f->interp, 0);
+			enqueue(b, q, o->f->interp, 0, NO_LOADER);
 		for (k = 0; k < o->f->n_needed; k++) {
-			q = resolve_needed(b, o, dir, o->f->needed[k], found,
+			q = resolve_needed(b, qi, o->f->needed[k], found,
 			    sizeof(found));
 			if (q != NULL)
-				enqueue(b, q, found, 0);
+				enqueue(b, q, found, 0, qi);
 			else
 				note_missing(b, o->f->needed[k], o);
 		}
-		free(dir);
-		b->queue[b->q_head - 1].dir = NULL;
 	}
 }
 
@@ -580,7 +598,8 @@ apply_dlopen(struct build *b)
 						    g->obj[j].path,
 						    dlopen_rules[r].loads[k])) {
 							enqueue(b, &g->obj[j],
-							    g->obj[j].path, 1);
+							    g->obj[j].path, 1,
+							    NO_LOADER);
 							more = 1;
 						}
 			}
@@ -616,7 +635,7 @@ root_in_path(void *ctx, const char *path, size_t len,
 	if (o->role == OBJ_EXECUTABLE && !o->root) {
 		o->root = true;
 		b->g->n_roots++;
-		enqueue(b, o, path, 0);
+		enqueue(b, o, path, 0, NO_LOADER);
 	}
 	return TREE_WALK_CONTINUE;
 }
@@ -641,7 +660,7 @@ find_roots(struct build *b, const struct image *img)
 		if (o != NULL && !o->root) {
 			o->root = true;
 			g->n_roots++;
-			enqueue(b, o, o->path, 0);
+			enqueue(b, o, o->path, 0, NO_LOADER);
 		}
 		free(prog);
 	}
@@ -665,7 +684,8 @@ find_roots(struct build *b, const struct image *img)
 		    g->obj[i].role == OBJ_EXECUTABLE) && !g->obj[i].root) {
 			g->obj[i].root = true;
 			g->n_roots++;
-			enqueue(b, &g->obj[i], g->obj[i].path, 0);
+			enqueue(b, &g->obj[i], g->obj[i].path, 0,
+			    NO_LOADER);
 		}
 }
 
@@ -682,8 +702,14 @@ has_target(const struct linkgraph_options *opt, uint16_t sm)
 	return 0;
 }
 
+static int64_t
+arch_bytes(const struct fatbin_arch *a)
+{
+	return a->sass_bytes + a->ptx_bytes + a->ir_bytes;
+}
+
 static void
-sum_gpu(struct linkgraph *g)
+sum_gpu(struct linkgraph *g, const struct linkgraph_options *opt)
 {
 	size_t i, k, j, cap = 0;
 
@@ -692,6 +718,10 @@ sum_gpu(struct linkgraph *g)
 
 		for (k = 0; k < fs->n_arch; k++) {
 			const struct fatbin_arch *a = &fs->arch[k];
+
+			g->obj[i].gpu_bytes += arch_bytes(a);
+			if (opt->n_target_sm > 0 && !has_target(opt, a->sm))
+				g->obj[i].other_arch_bytes += arch_bytes(a);
 
 			for (j = 0; j < g->n_arch; j++)
 				if (g->arch[j].a.sm == a->sm)
@@ -723,12 +753,6 @@ sum_gpu(struct linkgraph *g)
 			g->arch[j].n_libraries++;
 		}
 	}
-}
-
-static int64_t
-arch_bytes(const struct fatbin_arch *a)
-{
-	return a->sass_bytes + a->ptx_bytes + a->ir_bytes;
 }
 
 static void
@@ -816,6 +840,7 @@ link_findings(struct linkgraph *g)
 
 		if (o->role != OBJ_LIBRARY || o->reached)
 			continue;
+		g->obj[i].unreferenced = true;
 		g->unreferenced_bytes += o->size;
 		g->n_unreferenced++;
 		for (k = n_top; k > 0 && g->obj[top[k - 1]].size < o->size;
@@ -925,7 +950,7 @@ linkgraph_build(struct tree *t, struct layer_result **layers,
 		walk_queue(&b);
 		apply_dlopen(&b);
 	}
-	sum_gpu(g);
+	sum_gpu(g, opt);
 	elf_findings(g);
 	link_findings(g);
 	gpu_findings(g, opt);

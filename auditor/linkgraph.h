@@ -12,7 +12,8 @@
  * tree; free it before them.
  *
  * Resolution (ld.so(8)): a DT_NEEDED name with a '/' is a path; otherwise
- * DT_RPATH (when there is no DT_RUNPATH), LD_LIBRARY_PATH from the config's
+ * DT_RPATH (when there is no DT_RUNPATH: the object's, then its loader's,
+ * up to the executable's), LD_LIBRARY_PATH from the config's
  * Env, DT_RUNPATH, the directories of /etc/ld.so.conf and its includes,
  * then the default directories (/lib, /usr/lib, their multiarch and lib64
  * forms).  $ORIGIN is the directory of the object as reached.  A candidate
@@ -54,6 +55,18 @@ struct elf_obj {
 	bool root;
 	bool reached;			/* by DT_NEEDED from a root */
 	bool dlopened;			/* reached only through dlopen rules */
+	/*
+	 * For candidates (added; the facts above hold the rest: strip
+	 * savings in f->debug_bytes and f->unneeded_bytes, GPU code per
+	 * architecture and kind in f->fatbin.arch[]):
+	 * a library (OBJ_LIBRARY) that nothing reaches, by DT_NEEDED or a
+	 * dlopen rule; counted in linkgraph.unreferenced_bytes.
+	 */
+	bool unreferenced;
+	int64_t gpu_bytes;		/* SASS + PTX + NVVM IR payload bytes,
+					   all architectures (stored) */
+	int64_t other_arch_bytes;	/* of those, for architectures not in
+					   --target-arch; 0 without it */
 };
 
 struct missing_lib {

@@ -9,14 +9,21 @@
 # `strip` really saves on copies of the same files, and the cubin sizes
 # that `nvcc --keep` leaves.  Facts checked:
 #
-#  - elf_files; the entrypoint plus the Python extension are the roots;
+#  - elf_files; the roots are the two executables and the Python
+#    extension;
 #  - exactly one missing library (libmissing.so.3, needed by the
-#    entrypoint), although liba.so.1 is only found through its RUNPATH
-#    $ORIGIN/../lib and libb.so.1 through the default directories;
+#    entrypoint), although every other one is found by one rule of
+#    ld.so's only: liba.so.1 through RUNPATH $ORIGIN/../lib, libb.so.1
+#    through the default directories, libenv.so.1 through the config's
+#    LD_LIBRARY_PATH, libconf.so.1 through /etc/ld.so.conf's include of
+#    /etc/ld.so.conf.d/*.conf (past a 32-bit libconf.so.1 earlier in
+#    LD_LIBRARY_PATH, which ld.so skips), librp2.so.1 through the
+#    DT_RPATH $ORIGIN/../rlib that librp1.so.1 inherits from rprog;
 #  - exactly the unreferenced libraries built to be unreferenced: not
 #    libcudnn_ops.so.9, which only libcudnn.so.9 loads, with dlopen;
-#  - a library cut short (its section table past the end) is one
-#    elf-malformed finding naming it, and the audit completes;
+#  - a library cut short (its section table past the end) and one that
+#    claims a million sections are one elf-malformed finding each, and
+#    the audit completes;
 #  - debug bytes: only liba.so.1 (built with -g) has .debug_* sections;
 #    imgaudit's figure is at most what `strip --strip-debug` saves and
 #    within 256 bytes of it (strip also drops the STT_FILE and section
@@ -24,7 +31,8 @@
 #  - strip_unneeded_bytes within 16 bytes per file of what
 #    `strip --strip-unneeded` saves on every file;
 #  - with nvcc: SASS bytes per architecture equal the .cubin files'
-#    sizes; --target-arch sm_90 reports exactly the sm_80 bytes as other
+#    sizes, PTX bytes the (minified, padded) .ptx file's size;
+#    --target-arch sm_90 reports exactly the sm_80 bytes as other
 #    architectures'; --target-arch sm_75 finds that libgpu has nothing to
 #    run on it (gpu-arch-missing).
 
@@ -45,11 +53,13 @@ import json, sys
 r = json.load(open(sys.argv[1])); f = json.load(open(sys.argv[2]))
 b = r["binaries"]; bad = []
 if b["elf_files"] != f["elf_files"]: bad.append("elf_files %d" % b["elf_files"])
-if b["roots"] != 2: bad.append("roots %d" % b["roots"])
+if b["roots"] != f["roots"]: bad.append("roots %d" % b["roots"])
 miss = [[m["soname"], m["needed_by"]] for m in b["missing_libraries"]]
 if miss != f["missing"]: bad.append("missing %r" % miss)
 unref = sorted(u["path"] for u in b["unreferenced_libraries"])
 if unref != f["unreferenced"]: bad.append("unreferenced %r" % unref)
+for p in f["reached"]:
+    if p in unref: bad.append("%s not reached" % p)
 if b["unreferenced_bytes"] != f["unreferenced_bytes"]: bad.append("unreferenced_bytes")
 if b["unstripped_files"] != len(f["debug_files"]): bad.append("unstripped %d" % b["unstripped_files"])
 if not (f["debug_bytes"] - 256 <= b["debug_bytes"] <= f["debug_bytes"]):
@@ -59,12 +69,17 @@ if abs(b["strip_unneeded_bytes"] - f["unneeded_bytes"]) > 16 * f["elf_files"]:
 kinds = [x["kind"] for x in r["findings"]]
 for k in ("library-missing", "library-unreferenced", "debug-symbols"):
     if k not in kinds: bad.append("no %s finding" % k)
-cut = [x["detail"] for x in r["findings"] if x["kind"] == "elf-malformed"]
-if len(cut) != 1 or not cut[0].startswith(f["malformed"] + ":"):
+cut = sorted(x["detail"] for x in r["findings"] if x["kind"] == "elf-malformed")
+if len(cut) != len(f["malformed"]) or not all(
+        c.startswith(m + ":") for c, m in zip(cut, f["malformed"])):
     bad.append("elf-malformed findings %r" % cut)
+elif "1000000 sections claimed" not in cut[1]:
+    bad.append("million sections: %r" % cut[1])
 if f["gpu"]:
     got = {a["arch"]: a["sass_bytes"] for a in b["gpu_architectures"]}
     if got != f["gpu"]["sass"]: bad.append("SASS %r, cubins %r" % (got, f["gpu"]["sass"]))
+    got = {a["arch"]: a["ptx_bytes"] for a in b["gpu_architectures"]}
+    if got != f["gpu"]["ptx"]: bad.append("PTX %r, .ptx %r" % (got, f["gpu"]["ptx"]))
 print("\n".join(bad)); sys.exit(1 if bad else 0)
 PY
 
@@ -74,7 +89,8 @@ if python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["gpu"
 import json, sys
 r = json.load(open(sys.argv[1])); f = json.load(open(sys.argv[2]))
 b = r["binaries"]; kinds = [x["kind"] for x in r["findings"]]
-ok = (b["target_arch"] == ["sm_90"] and b["other_arch_bytes"] == f["gpu"]["sass"]["sm_80"]
+ok = (b["target_arch"] == ["sm_90"]
+      and b["other_arch_bytes"] == f["gpu"]["sass"]["sm_80"] + f["gpu"]["ptx"]["sm_80"]
       and "other-gpu-arch" in kinds and "gpu-arch-missing" not in kinds)
 print("" if ok else "target %r other %r kinds %r" % (b["target_arch"], b["other_arch_bytes"], kinds))
 sys.exit(0 if ok else 1)
