@@ -9,8 +9,10 @@
  * sm_90 and compute_90 with --keep, and the scanner must find in the
  * executable exactly the cubins and PTX that nvcc left behind.  With CUDA
  * libraries on the machine, it measures libcublasLt, cuDNN's precompiled
- * engines and NCCL and prints per-architecture bytes and timings.  Both
- * skip, saying why, when the tools or libraries are absent.
+ * engines and NCCL, prints per-architecture bytes and timings, and checks
+ * every figure against tests/e2e/fatbin_walk.py, an independent walker
+ * (Python, section by section, 8-aligned) when $REPO names the tree.
+ * Both skip, saying why, when the tools or libraries are absent.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -687,6 +689,72 @@ test_nvcc(void **state)
 
 /* ---- real CUDA libraries (a measurement) --------------------------------- */
 
+/*
+ * The same file through tests/e2e/fatbin_walk.py: containers, their bytes,
+ * and per architecture and kind the entries, stored and uncompressed
+ * bytes, must all be equal.  Skipped (saying so) without $REPO.
+ */
+static void
+second_opinion(const char *path, const struct elf_facts *f)
+{
+	const char *repo = getenv("REPO");
+	char cmd[2048], line[512], kind[8];
+	long long n, bytes, stored, full, k;
+	unsigned sm;
+	int lines = 0;
+	FILE *p;
+
+	if (repo == NULL) {
+		print_message("  (no $REPO: fatbin_walk.py not run)\n");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "python3 '%s/tests/e2e/fatbin_walk.py' '%s'",
+	    repo, path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p) != NULL) {
+		const struct fatbin_arch *a = NULL;
+		size_t i;
+
+		if (sscanf(line, "file %*s containers %lld bytes %lld", &n,
+		    &bytes) == 2) {
+			assert_int_equal(f->fatbin.n_containers, n);
+			assert_int_equal(f->fatbin.total_bytes, bytes);
+			continue;
+		}
+		assert_int_equal(sscanf(line, "arch %u %7s %lld %lld %lld", &sm,
+		    kind, &stored, &full, &k), 5);
+		lines++;
+		for (i = 0; i < f->fatbin.n_arch; i++)
+			if (f->fatbin.arch[i].sm == sm)
+				a = &f->fatbin.arch[i];
+		if (a == NULL)
+			fail_msg("walker: sm_%u, imgaudit: none", sm);
+		if (strcmp(kind, "sass") == 0) {
+			assert_int_equal(a->sass_bytes, stored);
+			assert_int_equal(a->sass_uncompressed, full);
+			assert_int_equal(a->n_sass, k);
+		} else if (strcmp(kind, "ptx") == 0) {
+			assert_int_equal(a->ptx_bytes, stored);
+			assert_int_equal(a->ptx_uncompressed, full);
+			assert_int_equal(a->n_ptx, k);
+		} else {
+			assert_int_equal(a->ir_bytes, stored);
+			assert_int_equal(a->ir_uncompressed, full);
+			assert_int_equal(a->n_ir, k);
+		}
+	}
+	assert_int_equal(pclose(p), 0);
+	/* Every (architecture, kind) imgaudit found, the walker found. */
+	for (n = 0; n < (long long)f->fatbin.n_arch; n++) {
+		const struct fatbin_arch *a = &f->fatbin.arch[n];
+
+		lines -= (a->n_sass > 0) + (a->n_ptx > 0) + (a->n_ir > 0);
+	}
+	assert_int_equal(lines, 0);
+	print_message("  fatbin_walk.py agrees on every figure\n");
+}
+
 static double
 now(void)
 {
@@ -771,6 +839,7 @@ measure(const char *path)
 	assert_null(f.problem);
 	assert_int_equal(f.fatbin.n_bad, 0);
 	assert_true(f.fatbin.n_containers > 0);
+	second_opinion(path, &f);
 	/* Payloads plus entry and container headers make the total. */
 	assert_true(sass + ptx + ir < f.fatbin.total_bytes);
 	elf_facts_free(&f);
