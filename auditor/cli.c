@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "report.h"
 #include "scan.h"
+#include "scan_html.h"
 #include "store.h"
 
 enum format { FMT_TEXT, FMT_JSON };
@@ -33,7 +34,7 @@ struct options {
 	const char *package;		/* why: the package asked about */
 	int why;
 	int scan;			/* scan: IMAGE is the registry */
-	const char *db, *repo_glob, *tag_glob;
+	const char *db, *repo_glob, *tag_glob, *html_dir;
 	unsigned shard_k, shard_n;
 	uint16_t target_sm[16];		/* --target-arch */
 	const char *output;
@@ -44,8 +45,9 @@ struct options {
 };
 
 enum opt_id {
-	OPT_CREDS, OPT_DB, OPT_FORMAT, OPT_HELP, OPT_JOBS, OPT_MAX_RATIO,
-	OPT_OUTPUT, OPT_PLATFORM, OPT_QUIET, OPT_REPO, OPT_SHARD, OPT_TAG,
+	OPT_CREDS, OPT_DB, OPT_FORMAT, OPT_HELP, OPT_HTML_DIR, OPT_JOBS,
+	OPT_MAX_RATIO, OPT_OUTPUT, OPT_PLATFORM, OPT_QUIET, OPT_REPO,
+	OPT_SHARD, OPT_TAG,
 	OPT_TARGET_ARCH, OPT_TLS_VERIFY, OPT_TOP, OPT_LATER
 };
 
@@ -60,6 +62,7 @@ static const struct option_def {
 	{ "db", 0, 1, OPT_DB },
 	{ "format", 'f', 1, OPT_FORMAT },
 	{ "help", 'h', 0, OPT_HELP },
+	{ "html-dir", 0, 1, OPT_HTML_DIR },
 	{ "jobs", 'j', 1, OPT_JOBS },
 	{ "kb-extra", 0, 1, OPT_LATER },
 	{ "max-ratio", 0, 1, OPT_MAX_RATIO },
@@ -81,8 +84,9 @@ static const char usage_text[] =
 "usage: imgaudit audit IMAGE [options]\n"
 "       imgaudit why IMAGE [ECOSYSTEM:]PACKAGE [options]\n"
 "       imgaudit scan docker://HOST[:PORT] --db FILE [--repo GLOB] [--tag GLOB]\n"
-"                     [--shard K/N] [--jobs N] [--creds U:P] [--tls-verify=false]\n"
-"       imgaudit history --db FILE [REPO[:TAG]]\n"
+"                     [--shard K/N] [--html-dir DIR] [--jobs N] [--creds U:P]\n"
+"                     [--tls-verify=false]\n"
+"       imgaudit history --db FILE [REPO[:TAG]] [--html-dir DIR]\n"
 "       imgaudit merge OUT.db IN.db...\n"
 "       imgaudit version\n"
 "\n"
@@ -295,6 +299,9 @@ parse_audit(int argc, char **argv, struct options *o)
 		case OPT_DB:
 			o->db = val;
 			break;
+		case OPT_HTML_DIR:
+			o->html_dir = val;
+			break;
 		case OPT_REPO:
 			o->repo_glob = val;
 			break;
@@ -380,9 +387,9 @@ parse_audit(int argc, char **argv, struct options *o)
 		return 0;
 	}
 	if (o->db != NULL || o->repo_glob != NULL || o->tag_glob != NULL ||
-	    o->shard_n != 0)
-		return usage_error("%s", "--db, --repo, --tag and --shard are "
-		    "for scan");
+	    o->shard_n != 0 || o->html_dir != NULL)
+		return usage_error("%s", "--db, --repo, --tag, --shard and "
+		    "--html-dir are for scan");
 	if (o->image == NULL)
 		return usage_error("%s", o->why ? "why needs an IMAGE and a "
 		    "PACKAGE" : "audit needs an IMAGE");
@@ -648,6 +655,7 @@ cmd_scan(int argc, char **argv)
 	so.shard_n = o.shard_n;
 	so.audit = o.audit;
 	so.top = o.top;
+	so.html_dir = o.html_dir;
 	if (!o.quiet)
 		so.progress = scan_progress;
 	st = scan_run(&so, &stats, &err);
@@ -661,6 +669,9 @@ cmd_scan(int argc, char **argv)
 		    stats.images, stats.audited, stats.unchanged, stats.failed,
 		    stats.layers_pulled, report_human_size(stats.pulled_bytes,
 		    a, sizeof(a)), stats.layers_cached);
+	if (!o.quiet && o.html_dir != NULL)
+		printf("wrote %zu HTML pages to %s/ (index.html)\n", stats.pages,
+		    o.html_dir);
 	return IA_OK;
 }
 
@@ -709,19 +720,25 @@ delta(int64_t d, char *buf, size_t n)
 static int
 cmd_history(int argc, char **argv)
 {
-	const char *db = NULL, *sel = NULL;
+	const char *db = NULL, *sel = NULL, *html_dir = NULL;
 	struct hist h = { 0 };
 	struct store *st = NULL;
 	struct ia_error err = { 0 };
-	char *repo = NULL, *tag = NULL, a[32], b[32], c[32], d[32], when[32];
-	size_t i, j;
-	int i_arg;
+	char *repo = NULL, *tag = NULL, a[32], b[32], c[32], d[32], e[32];
+	char when[32];
+	size_t i, j, pages = 0;
+	int i_arg, rc = IA_OK;
 
 	for (i_arg = 0; i_arg < argc; i_arg++) {
 		if (strcmp(argv[i_arg], "--db") == 0 && i_arg + 1 < argc)
 			db = argv[++i_arg];
 		else if (strncmp(argv[i_arg], "--db=", 5) == 0)
 			db = argv[i_arg] + 5;
+		else if (strcmp(argv[i_arg], "--html-dir") == 0 &&
+		    i_arg + 1 < argc)
+			html_dir = argv[++i_arg];
+		else if (strncmp(argv[i_arg], "--html-dir=", 11) == 0)
+			html_dir = argv[i_arg] + 11;
 		else if (argv[i_arg][0] != '-' && sel == NULL)
 			sel = argv[i_arg];
 		else
@@ -743,10 +760,13 @@ cmd_history(int argc, char **argv)
 		free(tag);
 		return IA_EINPUT;
 	}
-	store_history(st, repo, tag, hist_row, &h);
-	store_close(st);
-	printf("%-20s %-32s %-19s %9s %9s %9s  %s\n", "SCANNED (UTC)",
-	    "IMAGE", "DIGEST", "PULL", "SIZE", "WASTED", "ERROR");
+	if (store_history(st, repo, tag, hist_row, &h) != 0) {
+		print_error(store_errmsg(st));
+		rc = IA_EINPUT;
+		goto out;
+	}
+	printf("%-20s %-32s %-19s %9s %9s %9s %9s  %s\n", "SCANNED (UTC)",
+	    "IMAGE", "DIGEST", "PULL", "SIZE", "WASTED", "REMOVABLE", "ERROR");
 	for (i = 0; i < h.n; i++) {
 		const struct scan_row *r = &h.v[i];
 		time_t t = (time_t)r->scanned_at;
@@ -756,11 +776,12 @@ cmd_history(int argc, char **argv)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
 		    gmtime_r(&t, &tm));
 		snprintf(name, sizeof(name), "%s:%s", r->repo, r->tag);
-		printf("%-20s %-32.32s %-19.19s %9s %9s %9s  %s\n", when, name,
-		    r->digest ? r->digest : "-", report_human_size(
+		printf("%-20s %-32.32s %-19.19s %9s %9s %9s %9s  %s\n", when,
+		    name, r->digest ? r->digest : "-", report_human_size(
 		    r->compressed_bytes, a, sizeof(a)), report_human_size(
 		    r->final_bytes, b, sizeof(b)), report_human_size(
-		    r->wasted_bytes, c, sizeof(c)), r->error ? r->error : "");
+		    r->wasted_bytes, c, sizeof(c)), report_human_size(
+		    r->removable_bytes, e, sizeof(e)), r->error ? r->error : "");
 	}
 	/* What changed between the last two good scans of each image. */
 	for (i = 0; i < h.n; i++) {
@@ -778,7 +799,7 @@ cmd_history(int argc, char **argv)
 		if (last != &h.v[i] || prev == NULL)
 			continue;	/* report each image once, at its last row */
 		printf("%s:%s since the previous scan: %s%s, pull %s, size %s, "
-		    "wasted %s\n", last->repo, last->tag,
+		    "wasted %s, removable %s\n", last->repo, last->tag,
 		    strcmp(prev->digest ? prev->digest : "", last->digest ?
 		    last->digest : "") == 0 ? "same digest" : "new digest ",
 		    strcmp(prev->digest ? prev->digest : "", last->digest ?
@@ -786,15 +807,29 @@ cmd_history(int argc, char **argv)
 		    delta(last->compressed_bytes - prev->compressed_bytes, a,
 		    sizeof(a)), delta(last->final_bytes - prev->final_bytes, b,
 		    sizeof(b)), delta(last->wasted_bytes - prev->wasted_bytes,
-		    d, sizeof(d)));
+		    d, sizeof(d)), delta(last->removable_bytes -
+		    prev->removable_bytes, e, sizeof(e)));
 	}
+	if (html_dir != NULL) {
+		fflush(stdout);
+		if (scan_html_write(st, html_dir, repo, tag, &pages, &err) !=
+		    IA_OK) {
+			print_error(err.msg);
+			rc = err.code ? err.code : IA_EINPUT;
+		} else {
+			printf("wrote %zu HTML pages to %s/ (index.html)\n",
+			    pages, html_dir);
+		}
+	}
+out:
+	store_close(st);
 	for (i = 0; i < h.ns; i++)
 		free(h.strs[i]);
 	free(h.strs);
 	free(h.v);
 	free(repo);
 	free(tag);
-	return IA_OK;
+	return rc;
 }
 
 static int

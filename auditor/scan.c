@@ -15,6 +15,7 @@
 #include "registry.h"
 #include "report.h"
 #include "scan.h"
+#include "scan_html.h"
 #include "store.h"
 
 unsigned
@@ -229,6 +230,9 @@ scan_run(const struct scan_options *opt, struct scan_stats *stats,
 		free(reference);
 		registry_free(reg);
 	}
+	if (opt->html_dir != NULL)
+		st = scan_html_write(db, opt->html_dir, NULL, NULL,
+		    &stats->pages, err);
 done:
 	free_list(repos, n_repos);
 	store_close(db);

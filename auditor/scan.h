@@ -12,7 +12,8 @@
  * its layer cache (a layer analysed in any image is not downloaded again),
  * and its report and scan row are committed before the next image.  A
  * failing image is recorded with its error and the scan goes on.  A scan
- * killed half way is resumed by running it again.
+ * killed half way is resumed by running it again.  With html_dir, the
+ * pages of scan_html.h are written for the whole database at the end.
  */
 #ifndef IMGAUDIT_SCAN_H
 #define IMGAUDIT_SCAN_H
@@ -32,6 +33,7 @@ struct scan_options {
 					   n = 0: no sharding */
 	struct audit_options audit;	/* jobs, platform, creds, tls, ... */
 	size_t top;			/* rows in the stored reports' lists */
+	const char *html_dir;		/* scan_html_write() here, or NULL */
 	/* One line per image as it is done, for the front end to print. */
 	void (*progress)(void *ctx, const char *repo, const char *tag,
 	    const char *digest, const char *what, const char *error);
@@ -42,8 +44,15 @@ struct scan_stats {
 	size_t images, audited, unchanged, failed;
 	size_t layers_cached, layers_pulled;
 	int64_t pulled_bytes;
+	size_t pages;			/* HTML files written */
 };
 
+/*
+ * Run the scan.  Returns IA_OK when the registry's catalog was read (each
+ * image's own failure is a row, counted in stats->failed, not a failure of
+ * the scan), or IA_EINPUT / IA_EINTERNAL with err filled in when the
+ * database, the catalog or the HTML directory failed.
+ */
 enum ia_status scan_run(const struct scan_options *opt,
     struct scan_stats *stats, struct ia_error *err);
 
