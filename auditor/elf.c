@@ -19,8 +19,8 @@
  *   - the ELF_TAIL_WINDOW bytes before e_shoff, for .shstrtab.
  *
  * Both grow as bytes come and are freed once no span is pending, so one
- * file costs at most about 9 MiB (libcublasLt: PT_DYNAMIC at 427 MB), a
- * few kB for most.  A span asked for at offset `req` reads bytes before
+ * file costs about 9 MiB at most in practice (libcublasLt: PT_DYNAMIC at
+ * 427 MB), a few kB for most, and never more than ELF_MEMORY_MAX.  A span asked for at offset `req` reads bytes before
  * req only inside the windows as they were defined then, and windows are
  * never cut later: so the facts, and the problem reported, are the same
  * however the file is chunked (the unit tests check it on thousands of

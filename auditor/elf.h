@@ -42,6 +42,15 @@
 #define ELF_SECTIONS_MAX 65536
 #define ELF_NEEDED_MAX	512
 #define ELF_STRING_MAX	4096		/* one dynamic string or interpreter */
+/*
+ * The most heap one sniffer holds, whatever the file's size or claims:
+ * the prefix (8 MiB), the tail window (1 MiB), .shstrtab (1 MiB), 40
+ * bytes per section (2.5 MiB), 516 strings of 4 KiB being read and kept
+ * (4 MiB), the fatbin scanner's 65,536 container places (1.5 MiB), and
+ * under 0.5 MiB of records.  Real files hold far less: libcublasLt
+ * (542 MB) 9.1 MiB, a typical library a few kB (test_elf.c measures).
+ */
+#define ELF_MEMORY_MAX	(19 << 20)
 
 /* e_type values the callers test. */
 #define ELF_ET_REL	1

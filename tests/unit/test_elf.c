@@ -19,6 +19,9 @@
  *     give the same facts whatever the chunking (1 byte to whole).
  *   - Optionally, up to 150 of the machine's own libraries, against
  *     readelf.
+ *   - Memory: the heap a sniffer holds between chunks, measured with
+ *     mallinfo2(), stays under ELF_MEMORY_MAX on a file built to fill
+ *     every window and table at once, and on CUDA's largest libraries.
  *
  * Every file is fed in chunks of 1, 7, 4096 bytes and whole, and the
  * facts must be identical.
@@ -32,10 +35,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <malloc.h>
 
 #include "common.h"
 #include "elf.h"
@@ -1428,6 +1435,128 @@ test_system_libraries(void **state)
 	}
 }
 
+/* ---- memory ------------------------------------------------------------- */
+
+/* Bytes of heap in use: arenas plus mmap()ed chunks (glibc). */
+static size_t
+heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
+/* Feed p in libarchive's 64 KiB blocks; the most heap held between them. */
+static size_t
+sniff_peak(const unsigned char *p, size_t n, struct elf_facts *f)
+{
+	size_t base = heap_in_use(), peak = 0, at, k, now;
+	struct elf_sniffer *s = elf_sniff_new((int64_t)n);
+
+	for (at = 0; at < n; at += k) {
+		k = n - at < 65536 ? n - at : 65536;
+		elf_sniff_feed(s, p + at, k);
+		now = heap_in_use();
+		if (now > base && now - base > peak)
+			peak = now - base;
+	}
+	elf_sniff_finish(s, f);
+	return peak;
+}
+
+/*
+ * A file that makes a sniffer hold all it ever holds at once: PT_DYNAMIC
+ * past ELF_PREFIX_MAX with .dynstr at the start (the whole prefix kept),
+ * 70,000 small fatbin containers in between (more than the scanner
+ * remembers the places of), and a table of ELF_SECTIONS_MAX sections far
+ * from the start (the whole tail window kept).  Then the largest CUDA
+ * libraries, when they are there.
+ */
+static void
+test_memory_bound(void **state)
+{
+	static const char *const libs[] = {
+		"/usr/local/cuda/lib64/libcublasLt.so.[0-9]*",
+		"/usr/local/cuda/lib64/libcudnn_engines_precompiled.so.[0-9]*",
+		"/usr/local/cuda/lib64/libnccl.so.[0-9]*",
+	};
+	struct bopts b = base_opts;
+	struct blayout l;
+	struct elf_facts f;
+	unsigned char *p, *q, *big;
+	size_t at, i, n, peak, nsect = ELF_SECTIONS_MAX;
+	glob_t gl;
+
+	(void)state;
+	/* Does mallinfo2() see our allocations (not under ASan)? */
+	at = heap_in_use();
+	big = xmalloc(1 << 20);
+	n = heap_in_use() - at;
+	free(big);
+	if (n < (1 << 20)) {
+		print_message("skip: mallinfo2() does not see this malloc\n");
+		skip();
+	}
+
+	b.gap = ELF_PREFIX_MAX + 4096;
+	p = build_elf(&b, &l);
+	at = (l.dynstr_off + l.dynstr_size + 7) / 8 * 8;
+	for (i = 0; i < 70000; i++, at += 80) {
+		assert_true(at + 80 <= l.dyn_off);
+		put_at(p, at, 0xBA55ED50u, 4, 0);
+		put_at(p, at + 4, 1, 2, 0);
+		put_at(p, at + 6, 16, 2, 0);
+		put_at(p, at + 8, 64, 8, 0);
+		put_at(p, at + 16, 2, 2, 0);		/* SASS */
+		put_at(p, at + 18, 0x0101, 2, 0);
+		put_at(p, at + 20, 64, 4, 0);
+		put_at(p, at + 16 + 28, 80, 4, 0);	/* sm_80 */
+	}
+	/* The section table again, after the old one, with nsect entries
+	 * (the count in section 0); .shstrtab stays where it was. */
+	n = l.len + nsect * 64;
+	q = calloc(1, n);
+	assert_non_null(q);
+	memcpy(q, p, l.len);
+	memcpy(q + l.len, p + l.shoff, l.n_sect * 64);
+	put_at(q, 40, l.len, 8, 0);
+	put_at(q, 60, 0, 2, 0);
+	put_at(q, l.len + 32, nsect, 8, 0);
+	free(p);
+
+	peak = sniff_peak(q, n, &f);
+	print_message("worst-case file (%zu MB): %zu bytes held at most "
+	    "(bound %d)\n", n / 1000000, peak, ELF_MEMORY_MAX);
+	assert_null(f.problem);
+	assert_int_equal(f.n_needed, 2);
+	assert_int_equal(f.fatbin.n_containers, 70000);
+	assert_true(peak > ELF_PREFIX_MAX);	/* it did fill the windows */
+	assert_true(peak <= ELF_MEMORY_MAX);
+	elf_facts_free(&f);
+	free(q);
+
+	for (i = 0; i < NELEM(libs); i++) {
+		struct stat st;
+		int fd;
+
+		if (glob(libs[i], 0, NULL, &gl) != 0)
+			continue;
+		fd = open(gl.gl_pathv[0], O_RDONLY);
+		assert_true(fd >= 0 && fstat(fd, &st) == 0);
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+		    0);
+		assert_true(p != MAP_FAILED);
+		peak = sniff_peak(p, (size_t)st.st_size, &f);
+		print_message("%s (%lld MB): %zu bytes held at most\n",
+		    gl.gl_pathv[0], (long long)st.st_size / 1000000, peak);
+		assert_true(peak <= ELF_MEMORY_MAX);
+		elf_facts_free(&f);
+		munmap(p, (size_t)st.st_size);
+		close(fd);
+		globfree(&gl);
+	}
+}
+
 static void
 test_magic_and_free(void **state)
 {
@@ -1459,6 +1588,7 @@ main(void)
 		cmocka_unit_test(test_gcc_fixtures),
 		cmocka_unit_test(test_gcc_m32),
 		cmocka_unit_test(test_system_libraries),
+		cmocka_unit_test(test_memory_bound),
 	};
 
 	atexit(rm_scratch);
