@@ -17,8 +17,11 @@ BUILD   ?= build
 BIN     ?= imgaudit
 SRCS     = $(sort $(wildcard auditor/*.c))
 LIBSRCS  = $(filter-out auditor/main.c,$(SRCS))
-OBJS     = $(patsubst auditor/%.c,$(BUILD)/obj/%.o,$(SRCS))
-LIBOBJS  = $(patsubst auditor/%.c,$(BUILD)/obj/%.o,$(LIBSRCS))
+# Files built into the binary: the knowledge base (tools/embed.awk).
+KBFILES  = db/schema.sql $(sort $(wildcard db/kb/*.sql))
+GENOBJS  = $(BUILD)/obj/kb_files.o
+OBJS     = $(patsubst auditor/%.c,$(BUILD)/obj/%.o,$(SRCS)) $(GENOBJS)
+LIBOBJS  = $(patsubst auditor/%.c,$(BUILD)/obj/%.o,$(LIBSRCS)) $(GENOBJS)
 UNITSRCS = $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNITSRCS))
 
@@ -54,7 +57,13 @@ $(BIN): $(OBJS)
 $(BUILD)/obj/%.o: auditor/%.c auditor/*.h | $(BUILD)/obj
 	$(CC) $(ALLCFLAGS) -c -o $@ $<
 
-$(BUILD)/obj $(BUILD)/tests:
+$(BUILD)/gen/kb_files.c: $(KBFILES) tools/embed.awk | $(BUILD)/gen
+	awk -v name=kb_files -f tools/embed.awk $(KBFILES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/kb_files.o: $(BUILD)/gen/kb_files.c auditor/embed.h | $(BUILD)/obj
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+$(BUILD)/obj $(BUILD)/tests $(BUILD)/gen:
 	mkdir -p $@
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/*.h $(LIBOBJS) | $(BUILD)/tests

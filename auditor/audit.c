@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "candidates.h"
 
 struct pool {
 	const struct audit_options *opt;
@@ -274,6 +275,10 @@ audit_run(const struct audit_options *opt, struct audit **out,
 
 	*out = NULL;
 	a = xcalloc(1, sizeof(*a));
+	/* A bad --kb-extra is the user's to fix before any layer is read. */
+	st = kb_open(opt->kb_extra, opt->n_kb_extra, &a->kb, err);
+	if (st != IA_OK)
+		goto fail;
 	st = source_open(opt->ref, &opt->source, &a->src, err);
 	if (st != IA_OK)
 		goto fail;
@@ -297,6 +302,9 @@ audit_run(const struct audit_options *opt, struct audit **out,
 	findings_move(&a->findings, &tree_findings);
 	a->link = opt->link;
 	attribute(a);
+	a->profile = opt->profile;
+	a->cands = candidates_build(a, a->kb, opt->profile, opt->keep_files);
+	findings_move(&a->findings, &a->cands->findings);
 	if (dive_compute(a->layers, a->n_layers, &a->dive) != 0) {
 		st = ia_seterr(err, IA_EINTERNAL, "%s: out of memory computing "
 		    "dive's figures", opt->ref);
@@ -319,6 +327,8 @@ audit_free(struct audit *a)
 	for (i = 0; a->pkgs != NULL && i < a->pkgs->n; i++)
 		removal_free(&a->removals[i]);
 	free(a->removals);
+	candidates_free(a->cands);
+	kb_free(a->kb);
 	deps_free(a->deps);
 	linkgraph_free(a->graph);
 	owners_free(a->owners);

@@ -22,6 +22,7 @@
 #include "common.h"
 #include "deps.h"
 #include "dive.h"
+#include "kb.h"
 #include "layer.h"
 #include "linkgraph.h"
 #include "owners.h"
@@ -49,12 +50,18 @@ struct audit_options {
 	double max_ratio;		/* decompression-bomb ceiling */
 	struct linkgraph_options link;	/* --target-arch */
 	const struct layer_cache *cache;	/* or NULL */
+	const char *const *kb_extra;	/* --kb-extra files, in order */
+	size_t n_kb_extra;
+	enum profile profile;		/* --profile */
+	bool keep_files;		/* classified files for --policy */
 	int64_t ratio_floor;		/* checked only past this many bytes */
 	/* Called now and then from the main thread while layers are read. */
 	void (*progress)(void *ctx, size_t layers_done, size_t layers,
 	    int64_t bytes_read, int64_t bytes_total);
 	void *progress_ctx;
 };
+
+struct candidates;
 
 struct audit {
 	struct source *src;
@@ -70,6 +77,9 @@ struct audit {
 	struct removal *removals;		/* one per pkgs->v[] */
 	struct linkgraph *graph;		/* ELF files, links, GPU code */
 	struct linkgraph_options link;		/* copied from the options */
+	struct kb *kb;				/* the knowledge base in force */
+	struct candidates *cands;		/* purposes, ranked candidates */
+	enum profile profile;			/* copied from the options */
 	struct findings findings;		/* image, layers, tree, packages */
 	size_t cached_layers;			/* taken from opt->cache */
 	int64_t pulled_bytes;			/* blob bytes actually read */

@@ -21,7 +21,9 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "candidates.h"
 #include "cli.h"
+#include "policy.h"
 #include "report.h"
 #include "scan.h"
 #include "scan_html.h"
@@ -37,6 +39,8 @@ struct options {
 	const char *db, *repo_glob, *tag_glob, *html_dir;
 	unsigned shard_k, shard_n;
 	uint16_t target_sm[16];		/* --target-arch */
+	const char *kb_extra[32];	/* --kb-extra, in order */
+	const char *policy;		/* --policy FILE */
 	const char *output;
 	enum format format;
 	size_t top;
@@ -46,9 +50,10 @@ struct options {
 
 enum opt_id {
 	OPT_CREDS, OPT_DB, OPT_FORMAT, OPT_HELP, OPT_HTML_DIR, OPT_JOBS,
-	OPT_MAX_RATIO, OPT_OUTPUT, OPT_PLATFORM, OPT_QUIET, OPT_REPO,
-	OPT_SHARD, OPT_TAG,
-	OPT_TARGET_ARCH, OPT_TLS_VERIFY, OPT_TOP, OPT_LATER
+	OPT_MAX_RATIO,
+	OPT_OUTPUT, OPT_PLATFORM, OPT_QUIET, OPT_REPO, OPT_SHARD, OPT_TAG,
+	OPT_TARGET_ARCH, OPT_TLS_VERIFY, OPT_TOP, OPT_KB_EXTRA, OPT_POLICY,
+	OPT_PROFILE, OPT_LATER
 };
 
 /* Please keep this sorted by name. */
@@ -64,12 +69,12 @@ static const struct option_def {
 	{ "help", 'h', 0, OPT_HELP },
 	{ "html-dir", 0, 1, OPT_HTML_DIR },
 	{ "jobs", 'j', 1, OPT_JOBS },
-	{ "kb-extra", 0, 1, OPT_LATER },
+	{ "kb-extra", 0, 1, OPT_KB_EXTRA },
 	{ "max-ratio", 0, 1, OPT_MAX_RATIO },
 	{ "output", 'o', 1, OPT_OUTPUT },
 	{ "platform", 0, 1, OPT_PLATFORM },
-	{ "policy", 0, 1, OPT_LATER },
-	{ "profile", 0, 1, OPT_LATER },
+	{ "policy", 0, 1, OPT_POLICY },
+	{ "profile", 0, 1, OPT_PROFILE },
 	{ "quiet", 'q', 0, OPT_QUIET },
 	{ "repo", 0, 1, OPT_REPO },
 	{ "shard", 0, 1, OPT_SHARD },
@@ -88,6 +93,7 @@ static const char usage_text[] =
 "                     [--tls-verify=false]\n"
 "       imgaudit history --db FILE [REPO[:TAG]] [--html-dir DIR]\n"
 "       imgaudit merge OUT.db IN.db...\n"
+"       imgaudit kb list|dump|show NAME [--kb-extra FILE.sql]...\n"
 "       imgaudit version\n"
 "\n"
 "IMAGE is docker-archive:PATH[:NAME:TAG|:@N], oci-archive:PATH[:REF],\n"
@@ -103,6 +109,11 @@ static const char usage_text[] =
 "      --max-ratio N        refuse layers that inflate more than N:1 once\n"
 "                           past 256 MB (default 100)\n"
 "  -q, --quiet              no progress bar\n"
+"      --profile inference|training\n"
+"                           what counts as removable (default inference)\n"
+"      --kb-extra FILE.sql  add or override knowledge-base rules (repeatable)\n"
+"      --policy FILE        fail (exit 1) when the image breaks the policy\n"
+"                           (imgaudit JSON, or dive's .dive-ci)\n"
 "      --creds USER:PASS    docker://: registry credentials (else\n"
 "                           REGISTRY_AUTH_FILE or ~/.docker/config.json)\n"
 "      --tls-verify=false   docker://: accept a registry without a trusted\n"
@@ -372,6 +383,27 @@ parse_audit(int argc, char **argv, struct options *o)
 				    "100000, not '%s'", val);
 			o->top = (size_t)v;
 			break;
+		case OPT_KB_EXTRA:
+			if (o->audit.n_kb_extra >= sizeof(o->kb_extra) /
+			    sizeof(o->kb_extra[0]))
+				return usage_error("%s", "at most 32 --kb-extra "
+				    "files");
+			o->kb_extra[o->audit.n_kb_extra++] = val;
+			o->audit.kb_extra = o->kb_extra;
+			break;
+		case OPT_POLICY:
+			o->policy = val;
+			o->audit.keep_files = true;
+			break;
+		case OPT_PROFILE:
+			if (strcmp(val, "inference") == 0)
+				o->audit.profile = PROFILE_INFERENCE;
+			else if (strcmp(val, "training") == 0)
+				o->audit.profile = PROFILE_TRAINING;
+			else
+				return usage_error("--profile takes inference or "
+				    "training, not '%s'", val);
+			break;
 		case OPT_LATER:
 			return usage_error("option '%s' is not available in this "
 			    "version yet", arg);
@@ -461,6 +493,7 @@ render(const struct options *o, const cJSON *report)
 		return IA_EINPUT;
 	}
 	topt.width = 100;
+	topt.top = o->top;
 	topt.color = f == stdout && isatty(fileno(stdout)) &&
 	    getenv("NO_COLOR") == NULL;
 	if (o->format == FMT_JSON)
@@ -564,15 +597,62 @@ find_package(const struct audit *a, const char *ref, const char *want,
 	return IA_EINPUT;
 }
 
+/*
+ * Check the policy against the report and the classified files, and put
+ * the result into the report ("policy").  Returns policy_check()'s value.
+ */
+static int
+check_policy(const struct options *o, const struct policy *pol,
+    const struct audit *a, cJSON *report, struct policy_result *res)
+{
+	const struct candidates *c = a->cands;
+	struct policy_file *files;
+	size_t i, n = c != NULL ? c->n_files : 0;
+	int rc;
+
+	(void)o;
+	files = xcalloc(n ? n : 1, sizeof(*files));
+	for (i = 0; i < n; i++) {
+		files[i].path = c->files[i].path;
+		files[i].bytes = c->files[i].bytes;
+		files[i].purpose = kb_purpose_name(c->files[i].purpose);
+	}
+	rc = policy_check(pol, report, files, n, res);
+	free(files);
+	cJSON_AddItemToObject(report, "policy", policy_result_json(pol, res));
+	return rc;
+}
+
+/* "imgaudit: policy FILE: N of M rules broken", then one line each. */
+static void
+print_policy(const struct options *o, const struct policy *pol,
+    const struct policy_result *res)
+{
+	size_t i;
+
+	if (res->n == 0) {
+		if (!o->quiet)
+			fprintf(stderr, "imgaudit: policy %s: all %zu rules "
+			    "hold\n", policy_path(pol), res->n_rules_checked);
+		return;
+	}
+	fprintf(stderr, "imgaudit: policy %s: %zu of %zu rules broken\n",
+	    policy_path(pol), res->n, res->n_rules_checked);
+	for (i = 0; i < res->n; i++)
+		fprintf(stderr, "  %s\n", res->v[i].message);
+}
+
 static int
 cmd_audit(int argc, char **argv, int why)
 {
 	struct options o;
 	struct audit *a = NULL;
 	struct ia_error err = { 0 };
+	struct policy *pol = NULL;
+	struct policy_result pres = { 0 };
 	cJSON *report;
 	enum ia_status st;
-	int rc;
+	int rc, prc = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.why = why;
@@ -587,11 +667,20 @@ cmd_audit(int argc, char **argv, int why)
 	if (!o.quiet && isatty(STDERR_FILENO))
 		o.audit.progress = progress;
 
+	if (o.policy != NULL && !why) {
+		/* A broken gate is the user's to fix before any layer is read. */
+		st = policy_load(o.policy, &pol, &err);
+		if (st != IA_OK) {
+			print_error(err.msg);
+			return st;
+		}
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	st = audit_run(&o.audit, &a, &err);
 	if (st != IA_OK) {
 		print_error(err.msg[0] ? err.msg : ia_strstatus(st));
+		policy_free(pol);
 		return st;
 	}
 	if (why) {
@@ -605,9 +694,19 @@ cmd_audit(int argc, char **argv, int why)
 		report = report_build_why(a, i);
 	} else
 		report = report_build(a, o.top);
+	if (pol != NULL)
+		prc = check_policy(&o, pol, a, report, &pres);
 	rc = render(&o, report);
+	if (pol != NULL)
+		print_policy(&o, pol, &pres);
 	cJSON_Delete(report);
 	audit_free(a);
+	policy_result_free(&pres);
+	policy_free(pol);
+	if (rc == IA_OK && prc == 1)
+		rc = IA_POLICY;
+	else if (rc == IA_OK && prc < 0)
+		rc = IA_EINTERNAL;
 	return rc;
 }
 
@@ -832,6 +931,65 @@ out:
 	return rc;
 }
 
+/* imgaudit kb list|dump|show NAME [--kb-extra FILE]... */
+static int
+cmd_kb(int argc, char **argv)
+{
+	const char *extra[32], *what = NULL, *name = NULL;
+	size_t n_extra = 0;
+	struct kb *kb;
+	struct ia_error err = { 0 };
+	enum ia_status st;
+	long n;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (strncmp(arg, "--kb-extra=", 11) == 0 ||
+		    strcmp(arg, "--kb-extra") == 0) {
+			if (arg[10] == '\0' && i + 1 >= argc)
+				return usage_error("%s", "--kb-extra needs a "
+				    "FILE.sql");
+			if (n_extra == sizeof(extra) / sizeof(extra[0]))
+				return usage_error("%s", "at most 32 --kb-extra "
+				    "files");
+			extra[n_extra++] = arg[10] == '=' ? arg + 11 :
+			    argv[++i];
+		} else if (arg[0] == '-')
+			return usage_error("kb: unknown option '%s'", arg);
+		else if (what == NULL)
+			what = arg;
+		else if (name == NULL && strcmp(what, "show") == 0)
+			name = arg;
+		else
+			return usage_error("kb: unexpected '%s'", arg);
+	}
+	if (what == NULL || (strcmp(what, "list") != 0 &&
+	    strcmp(what, "dump") != 0 && strcmp(what, "show") != 0))
+		return usage_error("%s", "kb needs list, dump or show NAME");
+	if (strcmp(what, "show") == 0 && name == NULL)
+		return usage_error("%s", "kb show needs a NAME (a package, a "
+		    "file name, a rule or a CUDA component)");
+	st = kb_open(extra, n_extra, &kb, &err);
+	if (st != IA_OK) {
+		print_error(err.msg);
+		return st;
+	}
+	n = kb_print(kb, what, name, stdout);
+	kb_free(kb);
+	if (n < 0 || fflush(stdout) != 0) {
+		print_error("kb: cannot write to standard output");
+		return IA_EINTERNAL;
+	}
+	if (n == 0 && name != NULL) {
+		print_error("kb show: no rule matches that name (try `imgaudit "
+		    "kb list`)");
+		return IA_EINPUT;
+	}
+	return IA_OK;
+}
+
 static int
 cmd_merge(int argc, char **argv)
 {
@@ -865,10 +1023,12 @@ cli_main(int argc, char **argv)
 		return cmd_history(argc - 2, argv + 2);
 	if (strcmp(argv[1], "merge") == 0)
 		return cmd_merge(argc - 2, argv + 2);
+	if (strcmp(argv[1], "kb") == 0)
+		return cmd_kb(argc - 2, argv + 2);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("imgaudit %s\n", IMGAUDIT_VERSION);
 		return IA_OK;
 	}
 	return usage_error("unknown command '%s' (audit, why, scan, history, "
-	    "merge or version)", argv[1]);
+	    "merge, kb or version)", argv[1]);
 }

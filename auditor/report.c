@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "candidates.h"
 #include "report.h"
 #include "report_private.h"
 
@@ -201,9 +202,10 @@ build_totals(const struct audit *a)
 	rep_int(o, "wasted_bytes", a->totals.wasted_bytes);
 	cJSON_AddNumberToObject(o, "efficiency", layer_bytes > 0 ?
 	    (double)a->totals.final_bytes / (double)layer_bytes : 1.0);
-	/* Filled by the knowledge base's candidates (a later release). */
-	rep_int(o, "removable_bytes", 0);
-	rep_int(o, "removable_compressed_bytes", 0);
+	/* Each byte once, over the high- and medium-confidence candidates. */
+	rep_int(o, "removable_bytes", a->cands ? a->cands->removable_bytes : 0);
+	rep_int(o, "removable_compressed_bytes", a->cands ?
+	    a->cands->removable_compressed : 0);
 	cJSON_AddNumberToObject(o, "dive_efficiency", a->dive.efficiency);
 	rep_int(o, "dive_wasted_bytes", a->dive.wasted_bytes);
 	cJSON_AddNumberToObject(o, "dive_user_wasted_percent",
@@ -276,7 +278,8 @@ report_build(const struct audit *a, size_t top)
 	cJSON_AddItemToObject(root, "totals", build_totals(a));
 	cJSON_AddItemToObject(root, "layers", build_layers(a));
 	cJSON_AddItemToObject(root, "packages", report_packages(a));
-	cJSON_AddArrayToObject(root, "candidates");
+	cJSON_AddItemToObject(root, "candidates", report_candidates(a));
+	cJSON_AddItemToObject(root, "purposes", report_purposes(a));
 	cJSON_AddItemToObject(root, "findings", build_findings(a));
 	rep_int(root, "findings_omitted", (int64_t)a->findings.dropped);
 

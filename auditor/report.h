@@ -36,6 +36,7 @@ cJSON *report_build_why(const struct audit *a, size_t i);
 struct text_options {
 	int color;	/* ANSI bold for headings (a TTY without NO_COLOR) */
 	int width;	/* columns to fit, 100 unless the terminal says */
+	size_t top;	/* candidates shown (--top); 0 means 10 */
 };
 
 /* Both return 0, or -1 when writing failed (errno set). */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "candidates.h"
 #include "report_private.h"
 
 static void
@@ -104,8 +105,8 @@ package_object(const struct audit *a, size_t i)
 	rep_str(o, "version", p->version);
 	rep_int(o, "bytes", ps->bytes);
 	rep_int(o, "files", ps->files);
-	/* Purposes come from the knowledge base (a later release). */
-	rep_str(o, "purpose", "unknown");
+	rep_str(o, "purpose", a->cands != NULL && i < a->cands->n_pkg ?
+	    kb_purpose_name(a->cands->pkg_purpose[i]) : "unknown");
 	add_sorted_names(o, "requires", a->pkgs, dn->requires, dn->n_requires);
 	add_strings(o, "unresolved", dn->unresolved, dn->n_unresolved);
 	if (r->blocked_by == SIZE_MAX) {

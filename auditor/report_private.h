@@ -26,4 +26,8 @@ cJSON *report_attribution(const struct audit *a, size_t top);
 /* binaries{}: ELF files, debug bytes, GPU code, link problems. */
 cJSON *report_binaries(const struct audit *a, size_t top);
 
+/* candidates[] and purposes[] (report_cands.c). */
+cJSON *report_candidates(const struct audit *a);
+cJSON *report_purposes(const struct audit *a);
+
 #endif

@@ -147,6 +147,46 @@ grouped(int64_t v, char *buf, size_t n)
 	return buf;
 }
 
+static void wrapped(struct out *o, const char *s, size_t indent,
+    int max_lines);
+static void wrapped_at(struct out *o, const char *s, size_t indent);
+
+/* "by purpose  runtime 10.8MB, training-only 1.76MB, ...", largest first. */
+static void
+by_purpose(struct out *o, const cJSON *r)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(r, "purposes");
+	const cJSON *v[16], *it;
+	char line[512], a[32];
+	size_t n = 0, i, k, len = 0;
+
+	cJSON_ArrayForEach(it, arr) {
+		if (n == sizeof(v) / sizeof(v[0]))
+			break;
+		v[n++] = it;
+	}
+	for (i = 1; i < n; i++)
+		for (k = i; k > 0 && num(v[k], "bytes") >
+		    num(v[k - 1], "bytes"); k--) {
+			const cJSON *t = v[k];
+
+			v[k] = v[k - 1];
+			v[k - 1] = t;
+		}
+	line[0] = '\0';
+	for (i = 0; i < n && len < sizeof(line) - 64; i++) {
+		const char *p = str(v[i], "purpose");
+
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+		    "%s%s %s", i ? ", " : "", p ? p : "?", report_human_size(
+		    (int64_t)num(v[i], "bytes"), a, sizeof(a)));
+	}
+	if (n > 0) {
+		emit(o, "  by purpose  ");
+		wrapped_at(o, line, 14);
+	}
+}
+
 static void
 summary(struct out *o, const cJSON *r)
 {
@@ -182,6 +222,11 @@ summary(struct out *o, const cJSON *r)
 	    "(as dive computes them)\n", 100.0 * num(t, "dive_efficiency"),
 	    report_human_size((int64_t)num(t, "dive_wasted_bytes"), d,
 	    sizeof(d)), 100.0 * num(t, "dive_user_wasted_percent"));
+	by_purpose(o, r);
+	emit(o, "  removable   %s (%.1f%% of the image) by the high- and "
+	    "medium-confidence candidates\n", report_human_size((int64_t)
+	    num(t, "removable_bytes"), a, sizeof(a)), layer_bytes > 0 ?
+	    100.0 * num(t, "removable_bytes") / layer_bytes : 0.0);
 	emit(o, "  (sizes are decimal, as docker prints them: 1 MB = 1,000,000 "
 	    "bytes)\n");
 }
@@ -422,6 +467,23 @@ wrapped(struct out *o, const char *s, size_t indent, int max_lines)
 	}
 }
 
+/* Like wrapped(), for text that starts where the cursor already is. */
+static void
+wrapped_at(struct out *o, const char *s, size_t indent)
+{
+	size_t w = (size_t)o->opt->width - indent, len = strlen(s), cut;
+
+	if (len <= w) {
+		emit(o, "%s\n", s);
+		return;
+	}
+	cut = w;
+	while (cut > w / 2 && s[cut] != ' ')
+		cut--;
+	emit(o, "%.*s\n", (int)cut, s);
+	wrapped(o, s + cut + (s[cut] == ' '), indent, 3);
+}
+
 static void
 binaries(struct out *o, const cJSON *r)
 {
@@ -506,12 +568,58 @@ findings(struct out *o, const cJSON *r)
 		emit(o, "  ... and %d more (see --format json)\n", omitted);
 }
 
+/*
+ * The ranked candidates: rank, bytes saved, share of the image, confidence
+ * and title on one line; the fix and the command below it.
+ */
+static void
+candidates(struct out *o, const cJSON *r)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(r, "candidates"), *c;
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(r, "totals");
+	double image = num(t, "layer_bytes");
+	size_t top = o->opt->top ? o->opt->top : 10, shown = 0;
+	int total = cJSON_GetArraySize(arr), w = o->opt->width;
+	char a[32], title[256], buf[1024];
+
+	if (total == 0)
+		return;
+	heading(o, "REMOVAL CANDIDATES (ranked by bytes saved; each saves "
+	    "what its own fix frees)");
+	emit(o, "    #    SAVES  SHARE  CONF    WHAT\n");
+	cJSON_ArrayForEach(c, arr) {
+		const char *fix = str(c, "fix"), *cmd = str(c, "command");
+		double bytes = num(c, "bytes_saved");
+
+		if (shown++ == top)
+			break;
+		emit(o, "  %3d %8s %5.1f%%  %-6s  %s\n", (int)num(c, "rank"),
+		    report_human_size((int64_t)bytes, a, sizeof(a)),
+		    image > 0 ? 100.0 * bytes / image : 0.0,
+		    str(c, "confidence") ? str(c, "confidence") : "?",
+		    safe(str(c, "title"), (size_t)w - 31, title,
+		    sizeof(title)));
+		if (cmd != NULL) {
+			snprintf(buf, sizeof(buf), "run: %s", cmd);
+			wrapped(o, buf, 8, 2);
+		}
+		if (fix != NULL) {
+			snprintf(buf, sizeof(buf), "fix: %s", fix);
+			wrapped(o, buf, 8, 2);
+		}
+	}
+	if (total > (int)top)
+		emit(o, "  ... %d more (--top N, or --format json)\n",
+		    total - (int)top);
+}
+
 int
 report_write_text(const cJSON *report, FILE *f, const struct text_options *opt)
 {
 	struct out o = { f, opt, 0 };
 
 	summary(&o, report);
+	candidates(&o, report);
 	layers(&o, report);
 	packages(&o, report);
 	unowned(&o, report);

@@ -48,7 +48,7 @@ test_text_width_and_escapes(void **state)
 	cJSON *layers = cJSON_AddArrayToObject(r, "layers");
 	cJSON *files = cJSON_AddArrayToObject(r, "largest_files");
 	cJSON *l = cJSON_CreateObject(), *f = cJSON_CreateObject();
-	struct text_options opt = { 0, 100 };
+	struct text_options opt = { 0, 100, 0 };
 	char longcmd[600], line[512];
 	char *buf = NULL;
 	size_t len = 0;
