@@ -425,9 +425,8 @@ recommends_candidate(struct build *b)
 	if (m > 0) {
 		w = new_work(b, CK_RECOMMENDS, P_DEV_ONLY, CONF_MEDIUM);
 		w->c.subject = xstrdup("dpkg");
-		w->c.title = fmt("Install apt packages with "
-		    "--no-install-recommends (%zu packages only recommended)",
-		    m);
+		w->c.title = fmt("apt --no-install-recommends: %zu package%s "
+		    "only recommended", m, m == 1 ? "" : "s");
 		list = name_list(a, set, m);
 		w->c.reason = fmt("No manually installed package needs %s "
 		    "through Depends or Pre-Depends: apt installed them "
@@ -529,6 +528,44 @@ cuda_work(struct build *b, const struct kb_cuda_rule *r)
 	return w;
 }
 
+/*
+ * The command that deletes what a rule's globs match, as the candidate
+ * counts it: GNU find's -path matches like the rules ('*' crosses '/').
+ * NULL when a glob would need quoting beyond single quotes.
+ */
+static char *
+find_command(const struct kb_glob *g, size_t n)
+{
+	char *cmd = xstrdup("find / -xdev -type f \\(");
+	size_t i, k = 0;
+	char *t;
+
+	for (i = 0; i < n; i++) {
+		if (strchr(g[i].glob, '\'') != NULL) {
+			free(cmd);
+			return NULL;
+		}
+		if (g[i].keep)
+			continue;
+		t = fmt("%s%s -path '%s'", cmd, k++ ? " -o" : "", g[i].glob);
+		free(cmd);
+		cmd = t;
+	}
+	t = fmt("%s \\)", cmd);
+	free(cmd);
+	cmd = t;
+	for (i = 0; i < n; i++) {
+		if (!g[i].keep)
+			continue;
+		t = fmt("%s ! -path '%s'", cmd, g[i].glob);
+		free(cmd);
+		cmd = t;
+	}
+	t = fmt("%s -delete", cmd);
+	free(cmd);
+	return t;
+}
+
 /* ---- path and base rules ------------------------------------------------- */
 
 static struct work *
@@ -546,6 +583,7 @@ path_work(struct build *b, const struct kb_path_rule *r)
 	w->c.title = xstrdup(r->title);
 	w->c.reason = xstrdup(r->reason);
 	w->c.fix = xstrdup(r->fix);
+	w->c.command = find_command(r->globs, r->n_globs);
 	return w;
 }
 
@@ -630,11 +668,11 @@ visit(void *ctx, const char *rel, size_t len, const struct tree_stat *st)
 	struct build *b = ctx;
 	const struct audit *a = b->a;
 	const struct kb *kb = b->kb;
-	const struct kb_path_rule *pr;
+	const struct kb_path_rule *pr, *prs[16];
 	const struct kb_cuda_rule *cr;
 	enum purpose purpose = P_UNKNOWN;
 	bool decided = false;
-	size_t owner = 0, i;
+	size_t owner = 0, i, n_pr;
 	int k;
 
 	if (len + 2 > sizeof(b->pathbuf))
@@ -689,11 +727,18 @@ visit(void *ctx, const char *rel, size_t len, const struct tree_stat *st)
 			decided = true;
 		}
 	}
-	pr = kb_match_path(kb, b->pathbuf);
-	if (pr != NULL) {
-		if (kb->removable[b->profile][pr->purpose])
-			add_file(b, path_work(b, pr), st->data, b->pathbuf,
+	/*
+	 * Each rule's candidate holds every file its command deletes; the
+	 * file's purpose is the most specific rule's.
+	 */
+	n_pr = kb_match_paths(kb, b->pathbuf, prs, sizeof(prs) /
+	    sizeof(prs[0]));
+	for (i = 0; i < n_pr; i++)
+		if (kb->removable[b->profile][prs[i]->purpose])
+			add_file(b, path_work(b, prs[i]), st->data, b->pathbuf,
 			    st->size, st->layer);
+	pr = n_pr > 0 ? kb_match_path(kb, b->pathbuf) : NULL;
+	if (pr != NULL) {
 		if (!decided) {
 			purpose = pr->purpose;
 			decided = true;

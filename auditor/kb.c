@@ -222,6 +222,18 @@ kb_match_path(const struct kb *kb, const char *path)
 	return best;
 }
 
+size_t
+kb_match_paths(const struct kb *kb, const char *path,
+    const struct kb_path_rule **out, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < kb->n_path && n < max; i++)
+		if (kb_globs_match(kb->path[i].globs, kb->path[i].n_globs, path))
+			out[n++] = &kb->path[i];
+	return n;
+}
+
 /* ---- loading ------------------------------------------------------------ */
 
 static char *

@@ -159,6 +159,13 @@ const struct kb_cuda_rule *kb_match_cuda(const struct kb *kb,
 const struct kb_path_rule *kb_match_path(const struct kb *kb,
     const char *path);
 
+/*
+ * Every path rule that matches path (its own keep globs aside), at most
+ * max of them into out[]; returns how many.
+ */
+size_t kb_match_paths(const struct kb *kb, const char *path,
+    const struct kb_path_rule **out, size_t max);
+
 /* Does path match one of the globs (and none of the keep globs)? */
 bool kb_globs_match(const struct kb_glob *g, size_t n, const char *path);
 

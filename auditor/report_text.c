@@ -599,12 +599,12 @@ candidates(struct out *o, const cJSON *r)
 		    str(c, "confidence") ? str(c, "confidence") : "?",
 		    safe(str(c, "title"), (size_t)w - 31, title,
 		    sizeof(title)));
-		if (cmd != NULL) {
-			snprintf(buf, sizeof(buf), "run: %s", cmd);
-			wrapped(o, buf, 8, 2);
-		}
 		if (fix != NULL) {
 			snprintf(buf, sizeof(buf), "fix: %s", fix);
+			wrapped(o, buf, 8, 2);
+		}
+		if (cmd != NULL) {
+			snprintf(buf, sizeof(buf), "run: %s", cmd);
 			wrapped(o, buf, 8, 2);
 		}
 	}
