@@ -816,6 +816,21 @@ delta(int64_t d, char *buf, size_t n)
 	return buf;
 }
 
+/* Rows by repository and tag, then in the order the store gave them. */
+static int
+hist_cmp(const void *pa, const void *pb)
+{
+	const struct scan_row *a = *(const struct scan_row *const *)pa;
+	const struct scan_row *b = *(const struct scan_row *const *)pb;
+	int c;
+
+	if ((c = strcmp(a->repo, b->repo)) != 0)
+		return c;
+	if ((c = strcmp(a->tag ? a->tag : "", b->tag ? b->tag : "")) != 0)
+		return c;
+	return a < b ? -1 : a > b;
+}
+
 static int
 cmd_history(int argc, char **argv)
 {
@@ -825,6 +840,7 @@ cmd_history(int argc, char **argv)
 	struct ia_error err = { 0 };
 	char *repo = NULL, *tag = NULL, a[32], b[32], c[32], d[32], e[32];
 	char when[32];
+	const struct scan_row **by;
 	size_t i, j, pages = 0;
 	int i_arg, rc = IA_OK;
 
@@ -882,33 +898,42 @@ cmd_history(int argc, char **argv)
 		    r->wasted_bytes, c, sizeof(c)), report_human_size(
 		    r->removable_bytes, e, sizeof(e)), r->error ? r->error : "");
 	}
-	/* What changed between the last two good scans of each image. */
-	for (i = 0; i < h.n; i++) {
+	/*
+	 * What changed between the last two good scans of each image: the
+	 * rows by image, in the store's order within one, then each group's
+	 * last two rows without an error.
+	 */
+	by = xcalloc(h.n + 1, sizeof(*by));
+	for (i = 0; i < h.n; i++)
+		by[i] = &h.v[i];
+	if (h.n > 1)
+		qsort(by, h.n, sizeof(*by), hist_cmp);
+	for (i = 0; i < h.n; i = j) {
 		const struct scan_row *last = NULL, *prev = NULL;
+		int same;
 
-		if (h.v[i].error != NULL)
-			continue;
-		for (j = i; j < h.n; j++)
-			if (h.v[j].error == NULL &&
-			    strcmp(h.v[j].repo, h.v[i].repo) == 0 &&
-			    strcmp(h.v[j].tag, h.v[i].tag) == 0) {
+		for (j = i; j < h.n && strcmp(by[j]->repo, by[i]->repo) == 0 &&
+		    strcmp(by[j]->tag ? by[j]->tag : "", by[i]->tag ?
+		    by[i]->tag : "") == 0; j++)
+			if (by[j]->error == NULL) {
 				prev = last;
-				last = &h.v[j];
+				last = by[j];
 			}
-		if (last != &h.v[i] || prev == NULL)
-			continue;	/* report each image once, at its last row */
+		if (prev == NULL)
+			continue;
+		same = strcmp(prev->digest ? prev->digest : "", last->digest ?
+		    last->digest : "") == 0;
 		printf("%s:%s since the previous scan: %s%s, pull %s, size %s, "
 		    "wasted %s, removable %s\n", last->repo, last->tag,
-		    strcmp(prev->digest ? prev->digest : "", last->digest ?
-		    last->digest : "") == 0 ? "same digest" : "new digest ",
-		    strcmp(prev->digest ? prev->digest : "", last->digest ?
-		    last->digest : "") == 0 ? "" : last->digest,
+		    same ? "same digest" : "new digest ",
+		    same || last->digest == NULL ? "" : last->digest,
 		    delta(last->compressed_bytes - prev->compressed_bytes, a,
 		    sizeof(a)), delta(last->final_bytes - prev->final_bytes, b,
 		    sizeof(b)), delta(last->wasted_bytes - prev->wasted_bytes,
 		    d, sizeof(d)), delta(last->removable_bytes -
 		    prev->removable_bytes, e, sizeof(e)));
 	}
+	free(by);
 	if (html_dir != NULL) {
 		fflush(stdout);
 		if (scan_html_write(st, html_dir, repo, tag, &pages, &err) !=

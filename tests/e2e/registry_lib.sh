@@ -50,6 +50,8 @@
 #	                            lines, any status), REG_BLOB_BYTES (bytes
 #	                            those sent) and REG_MANIFEST_GETS
 #	reg_free_port               print a port nothing listens on right now
+#	reg_derive_layout SRC EXPECTED DST CREATED_BY PATH CONTENT
+#	                            an OCI layout: SRC plus one small layer
 #
 # Environment for everything after reg_need_tools: REGISTRY_AUTH_FILE and
 # DOCKER_CONFIG point into $T (so no credentials of the machine are used),
@@ -453,4 +455,71 @@ reg_blob_gets() {
 		$6 == "\"GET" && $7 ~ /^\/v2\/.*\/manifests\// { m++ }
 		END { printf "%d %d %d\n", n, b, m }')
 	read -r REG_BLOB_GETS REG_BLOB_BYTES REG_MANIFEST_GETS <<<"$out"
+}
+
+# reg_derive_layout SRC EXPECTED DST CREATED_BY PATH CONTENT: write DST, an
+# OCI layout of the image of the layout SRC plus one layer holding the
+# directory PATH's first component and the file PATH (CONTENT and a
+# newline), with history CREATED_BY; it shares every blob of SRC but the new
+# layer, config and manifest.  DST/expected.json is EXPECTED with that layer
+# added (its bytes, 1 file, 2 entries, hiding nothing); its dive figures are
+# not derived.
+reg_derive_layout() {
+	python3 - "$@" <<'PY'
+import copy, gzip, hashlib, io, json, os, shutil, sys, tarfile
+src, exp_path, dst, created_by, path, content = sys.argv[1:7]
+dirname = path.split("/")[0]
+data = (content + "\n").encode()
+def blob(d):
+    with open(os.path.join(src, "blobs", "sha256", d.split(":")[1]), "rb") as f:
+        return f.read()
+def put(data):
+    d = hashlib.sha256(data).hexdigest()
+    with open(os.path.join(dst, "blobs", "sha256", d), "wb") as f:
+        f.write(data)
+    return "sha256:" + d
+os.makedirs(os.path.join(dst, "blobs", "sha256"))
+for name in os.listdir(os.path.join(src, "blobs", "sha256")):
+    shutil.copyfile(os.path.join(src, "blobs", "sha256", name),
+                    os.path.join(dst, "blobs", "sha256", name))
+shutil.copyfile(os.path.join(src, "oci-layout"), os.path.join(dst, "oci-layout"))
+index = json.load(open(os.path.join(src, "index.json")))
+manifest = json.loads(blob(index["manifests"][0]["digest"]))
+config = json.loads(blob(manifest["config"]["digest"]))
+
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+    d = tarfile.TarInfo(dirname + "/"); d.type = tarfile.DIRTYPE; d.mode = 0o755
+    tf.addfile(d)
+    f = tarfile.TarInfo(path); f.size = len(data); f.mode = 0o644
+    tf.addfile(f, io.BytesIO(data))
+tar = buf.getvalue()
+gz = gzip.compress(tar, mtime=0)
+diff_id = "sha256:" + hashlib.sha256(tar).hexdigest()
+config["rootfs"]["diff_ids"].append(diff_id)
+config["history"].append({"created": "2024-01-02T00:00:00Z", "created_by": created_by})
+layer = {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+         "digest": put(gz), "size": len(gz)}
+cfg = json.dumps(config, separators=(",", ":")).encode()
+manifest["config"] = dict(manifest["config"], digest=put(cfg), size=len(cfg))
+manifest["layers"].append(layer)
+man = json.dumps(manifest, separators=(",", ":")).encode()
+index["manifests"][0] = dict(index["manifests"][0], digest=put(man), size=len(man))
+with open(os.path.join(dst, "index.json"), "w") as f:
+    json.dump(index, f)
+
+exp = json.load(open(exp_path))
+e2 = copy.deepcopy(exp)
+e2["layers"].append({"bytes": len(data), "files": 1, "entries": 2, "tar_bytes": len(tar),
+                     "wasted_bytes": 0, "diff_id": diff_id, "created_by": created_by})
+t = e2["totals"]
+t["layers"] += 1; t["layer_bytes"] += len(data); t["tar_bytes"] += len(tar)
+t["final_bytes"] += len(data); t["final_files"] += 1; t["final_entries"] += 2
+t["efficiency"] = t["final_bytes"] / t["layer_bytes"]
+e2["dive"] = None          # not derived here
+e2["image"]["config_digest"] = manifest["config"]["digest"]
+e2["note"] = "the source image plus one layer, derived by registry_lib.sh"
+with open(os.path.join(dst, "expected.json"), "w") as f:
+    json.dump(e2, f, indent=1)
+PY
 }
