@@ -301,6 +301,8 @@ audit_run(const struct audit_options *opt, struct audit **out,
 	tree_finish(a->tree, &a->totals, &tree_findings);
 	findings_move(&a->findings, &tree_findings);
 	a->link = opt->link;
+	a->link.dlopen = a->kb->dlopen;
+	a->link.n_dlopen = a->kb->n_dlopen;
 	attribute(a);
 	a->profile = opt->profile;
 	a->cands = candidates_build(a, a->kb, opt->profile, opt->keep_files);

@@ -23,40 +23,6 @@
 #define MISSING_SHOWN	20	/* library-missing findings */
 #define NO_LOADER	SIZE_MAX
 
-/*
- * Libraries known to load others with dlopen(), from the names in their
- * string tables (kb-facts.md 1.2, measured on CUDA 13): when the loader is
- * reached, so is every library whose file name starts with one of these.
- * The knowledge base takes this table over when it lands.
- */
-static const struct dlopen_rule {
-	const char *loader;	/* file name prefix, up to ".so" */
-	const char *loads[6];	/* file name prefixes, or path globs ('/') */
-} dlopen_rules[] = {
-	/*
-	 * Plugin directories: glibc's iconv and NSS, OpenSSL's providers,
-	 * perl's XS modules, PAM and Kerberos modules.
-	 */
-	{ "libc.so", { "*/gconv/*.so", "*/libnss_*.so*" } },
-	{ "libpam.so", { "*/security/pam_*.so" } },
-	{ "libkrb5.so", { "*/krb5/plugins/*" } },
-	{ "libcrypto.so", { "*/ossl-modules/*.so", "*/engines-3/*.so" } },
-	{ "perl", { "*/perl*/auto/*.so" } },
-	{ "libperl.so", { "*/perl*/auto/*.so" } },
-	{ "libcudnn.so", { "libcudnn_adv.so", "libcudnn_cnn.so",
-	    "libcudnn_graph.so", "libcudnn_ops.so" } },
-	{ "libcudnn_graph.so", { "libcudnn_engines_precompiled.so",
-	    "libcudnn_engines_runtime_compiled.so", "libcudnn_heuristic.so",
-	    "libnvrtc.so" } },
-	{ "libcudnn_engines_precompiled.so", { "libcublasLt.so",
-	    "libnvrtc.so" } },
-	{ "libcufft.so", { "libnvJitLink.so", "libnvrtc.so" } },
-	{ "libcublasLt.so", { "libnvrtc.so" } },
-	{ "libnvrtc.so", { "libnvrtc-builtins.so" } },
-	{ "libnccl.so", { "libibverbs.so" } },
-	{ "libcupti.so", { "libnvperf_host.so" } },
-};
-
 /* Injected by the NVIDIA container runtime from the host: never missing. */
 static const char *const host_libs[] = {
 	"libcuda.so*", "libnvidia-*.so*", "libnvcuvid.so*",
@@ -69,6 +35,7 @@ struct search {
 };
 
 struct build {
+	const struct linkgraph_options *opt;
 	struct tree *t;
 	struct linkgraph *g;
 	uint32_t *by_data;		/* obj index + 1 per data id */
@@ -551,23 +518,16 @@ walk_queue(struct build *b)
 	}
 }
 
-static int
-starts_so(const char *base, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	/* "libnvrtc.so" matches libnvrtc.so, libnvrtc.so.13, not libnvrtcx. */
-	return strncmp(base, prefix, n) == 0 &&
-	    (base[n] == '\0' || base[n] == '.');
-}
-
-/* Does a rule's load pattern name the object at path? */
+/*
+ * Does a rule's load glob name the object at path?  A glob with a '/'
+ * matches the whole path (plugin directories), else the file name.
+ */
 static int
 loads(const char *path, const char *pat)
 {
 	if (strchr(pat, '/') != NULL)
 		return fnmatch(pat, path, 0) == 0;
-	return starts_so(base_name(path), pat);
+	return fnmatch(pat, base_name(path), 0) == 0;
 }
 
 /* Reach what reached loaders dlopen; repeat while that reaches more. */
@@ -575,7 +535,7 @@ static void
 apply_dlopen(struct build *b)
 {
 	struct linkgraph *g = b->g;
-	size_t i, r, k, j;
+	size_t i, r, j;
 	int more = 1;
 
 	while (more) {
@@ -585,23 +545,20 @@ apply_dlopen(struct build *b)
 
 			if (!g->obj[i].reached)
 				continue;
-			for (r = 0; r < sizeof(dlopen_rules) /
-			    sizeof(dlopen_rules[0]); r++) {
-				if (!starts_so(base, dlopen_rules[r].loader))
+			for (r = 0; r < b->opt->n_dlopen; r++) {
+				const struct kb_dlopen_rule *dr =
+				    &b->opt->dlopen[r];
+
+				if (fnmatch(dr->loader, base, 0) != 0)
 					continue;
-				for (k = 0; k < 6 && dlopen_rules[r].loads[k];
-				    k++)
-					for (j = 0; j < g->n_obj; j++)
-						if (!g->obj[j].reached &&
-						    g->obj[j].role ==
-						    OBJ_LIBRARY && loads(
-						    g->obj[j].path,
-						    dlopen_rules[r].loads[k])) {
-							enqueue(b, &g->obj[j],
-							    g->obj[j].path, 1,
-							    NO_LOADER);
-							more = 1;
-						}
+				for (j = 0; j < g->n_obj; j++)
+					if (!g->obj[j].reached &&
+					    g->obj[j].role == OBJ_LIBRARY &&
+					    loads(g->obj[j].path, dr->loads)) {
+						enqueue(b, &g->obj[j],
+						    g->obj[j].path, 1, NO_LOADER);
+						more = 1;
+					}
 			}
 		}
 		walk_queue(b);
@@ -921,6 +878,7 @@ linkgraph_build(struct tree *t, struct layer_result **layers,
 	size_t i;
 
 	memset(&b, 0, sizeof(b));
+	b.opt = opt;
 	b.t = t;
 	b.g = g;
 	b.n_data = tree_data_count(t);

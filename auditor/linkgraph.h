@@ -19,9 +19,8 @@
  * forms).  $ORIGIN is the directory of the object as reached.  A candidate
  * of the wrong ELF class or machine is skipped, as ld.so skips it.
  * Roots: the entrypoint and cmd, every ELF executable in the config's
- * PATH, and Python extension modules.  Libraries that the knowledge of
- * dlopen (linkgraph.c, moving to the knowledge base) says a reached
- * library loads are reached too.
+ * PATH, and Python extension modules.  Libraries that the knowledge
+ * base's dlopen rules say a reached library loads are reached too.
  */
 #ifndef IMGAUDIT_LINKGRAPH_H
 #define IMGAUDIT_LINKGRAPH_H
@@ -31,6 +30,7 @@
 #include <stdint.h>
 
 #include "elf.h"
+#include "kb.h"
 #include "layer.h"
 #include "source.h"
 #include "tree.h"
@@ -84,6 +84,9 @@ struct gpu_arch {
 struct linkgraph_options {
 	const uint16_t *target_sm;	/* --target-arch, or NULL */
 	size_t n_target_sm;
+	/* The knowledge base's dlopen rules (kb.h); none: DT_NEEDED only. */
+	const struct kb_dlopen_rule *dlopen;
+	size_t n_dlopen;
 };
 
 struct linkgraph {
