@@ -516,7 +516,8 @@ tag_table(struct sbuf *b, const struct row *v, size_t i, size_t j)
 		sb_puts(b, "</td><td>");
 		sb_time(b, r->at);
 		sb_puts(b, "</td><td class=\"mono\">");
-		if (page_name(r->digest, name)) {
+		/* Pages are written for good rows only. */
+		if (r->error == NULL && page_name(r->digest, name)) {
 			sb_printf(b, "<a href=\"%s\">", name);
 			sb_esc(b, r->digest);
 			sb_puts(b, "</a>");

@@ -200,6 +200,8 @@ for f in files:
                 bad.append("%s: <%s %s=>" % (f, t, k))
             if k == "href" and (":" in (v or "") or (v or "").startswith("/")):
                 bad.append("%s: link out of the directory %r" % (f, v))
+            elif k == "href" and not os.path.isfile(os.path.join(d, v or "")):
+                bad.append("%s: dead link %r" % (f, v))
     metas = [a for t, a in p.attrs if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
     css = re.search(r"<style>(.*?)</style>", text, re.S)
     h = "sha256-" + base64.b64encode(hashlib.sha256(css.group(1).encode()).digest()).decode() if css else "?"

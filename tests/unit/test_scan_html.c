@@ -307,6 +307,9 @@ test_index(void **state)
 	put_scan(s, "app", "v1", D2, 1700086400, 5000000, NULL);
 	put_scan(s, "base", "latest", D2, 1700000000, 5000000, NULL);
 	put_scan(s, "down", "latest", NULL, 1700000000, 0, "unreachable");
+	put_scan(s, "down", "broken", "sha256:3333333333333333333333333333"
+	    "333333333333333333333333333333333333", 1700000000, 0,
+	    "digest mismatch");
 	assert_int_equal(scan_html_write(s, dir, NULL, NULL, &pages, &err),
 	    IA_OK);
 	assert_int_equal(pages, 3);
@@ -326,6 +329,9 @@ test_index(void **state)
 	assert_non_null(strstr(index, "<th class=\"n\">removable</th>"));
 	assert_non_null(strstr(index, "<a href=\"sha256-2222"));
 	assert_non_null(strstr(index, "failed: unreachable"));
+	/* A failed image has no page: its digest is not a link. */
+	assert_non_null(strstr(index, "sha256:3333"));
+	assert_null(strstr(index, "href=\"sha256-3333"));
 	free(index);
 
 	/* One repository, one tag: only its rows and pages. */
