@@ -110,7 +110,7 @@ bench: imgaudit
 bench-cuda: $(BIN)
 	python3 test-images/cuda.py $(BUILD)/bench-cuda; rc=$$?; \
 	if [ $$rc = 77 ]; then echo "bench-cuda: skipped (no CUDA libraries)"; exit 0; fi; \
-	[ $$rc = 0 ] && BENCH_IMAGES=$(BUILD)/bench-cuda tests/bench.sh $(BUILD) && \
+	[ $$rc = 0 ] && IMGAUDIT=$(CURDIR)/$(BIN) BENCH_IMAGES=$(BUILD)/bench-cuda tests/bench.sh $(BUILD) && \
 	./$(BIN) audit --quiet $(BUILD)/bench-cuda/cuda/oci-gzip --target-arch sm_90 | \
 	  sed -n '/^FINDINGS/,$$p'
 

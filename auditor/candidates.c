@@ -520,11 +520,11 @@ cuda_work(struct build *b, const struct kb_cuda_rule *r)
 	    "(DT_NEEDED): removing it breaks that binary.", r->reason) :
 	    xstrdup(r->reason);
 	w->c.fix = r->wheels != NULL && r->wheels[0] != '\0' ?
-	    fmt("Do not install it: it comes with %s (a pip wheel) or the "
-	    "CUDA %s package; delete the files in the RUN that installs "
-	    "them otherwise.", r->wheels, r->component) :
-	    fmt("Do not install the CUDA %s component, or delete its files "
-	    "in the RUN that installs them.", r->component);
+	    fmt("Leave %s out of the image (pip wheels: %s), or delete its "
+	    "files in the RUN that installs them.", r->component,
+	    r->wheels) :
+	    fmt("Leave %s out of the image, or delete its files in the RUN "
+	    "that installs them.", r->component);
 	return w;
 }
 
@@ -857,15 +857,23 @@ gpu_candidate(struct build *b)
 	const struct audit *a = b->a;
 	const struct linkgraph *g = a->graph;
 	struct work *w = NULL;
-	char targets[128] = "";
-	size_t i, len = 0;
+	char targets[128] = "", torch[128] = "", cmake[128] = "";
+	size_t i, len = 0, tl = 0, cl = 0;
 
 	if (g == NULL || a->link.n_target_sm == 0)
 		return;
+	/* sm_90 is "9.0" to PyTorch and "90" to CMake. */
 	for (i = 0; i < a->link.n_target_sm && len < sizeof(targets) - 16;
-	    i++)
+	    i++) {
+		unsigned sm = a->link.target_sm[i];
+
 		len += (size_t)snprintf(targets + len, sizeof(targets) - len,
-		    "%ssm_%u", i ? "," : "", a->link.target_sm[i]);
+		    "%ssm_%u", i ? "," : "", sm);
+		tl += (size_t)snprintf(torch + tl, sizeof(torch) - tl,
+		    "%s%u.%u", i ? ";" : "", sm / 10, sm % 10);
+		cl += (size_t)snprintf(cmake + cl, sizeof(cmake) - cl,
+		    "%s%u", i ? ";" : "", sm);
+	}
 	for (i = 0; i < g->n_obj; i++) {
 		const struct elf_obj *o = &g->obj[i];
 
@@ -885,8 +893,8 @@ gpu_candidate(struct build *b)
 			    targets);
 			w->c.fix = fmt("Build your extensions and frameworks "
 			    "for your GPUs only: TORCH_CUDA_ARCH_LIST=\"%s\" "
-			    "or CMAKE_CUDA_ARCHITECTURES=%s, or install the "
-			    "wheel built for them.", targets + 3, targets + 3);
+			    "or CMAKE_CUDA_ARCHITECTURES=\"%s\", or install "
+			    "the wheel built for them.", torch, cmake);
 		}
 		add_part(b, w, o->data, o->path, o->other_arch_bytes,
 		    o->layer);
@@ -900,7 +908,8 @@ unreferenced_candidate(struct build *b)
 	struct work *w = NULL;
 	size_t i;
 
-	for (i = 0; g != NULL && i < g->n_obj; i++) {
+	/* Without a root (no executable, no extension) nothing is reached. */
+	for (i = 0; g != NULL && g->n_roots > 0 && i < g->n_obj; i++) {
 		const struct elf_obj *o = &g->obj[i];
 
 		if (o->role != OBJ_LIBRARY || o->reached || o->root)
@@ -969,6 +978,34 @@ wasted_candidates(struct build *b)
 	free(cand);
 }
 
+/*
+ * "rm -f 'a' 'b'" for a candidate whose every file is in its top list,
+ * or NULL (too many files, or a name single quotes cannot carry).
+ */
+static char *
+rm_command(const struct candidate *c)
+{
+	char *cmd, *t;
+	size_t k;
+
+	if (c->files == 0 || c->files > (int64_t)c->n_top)
+		return NULL;
+	cmd = xstrdup("rm -f");
+	for (k = 0; k < c->n_top; k++) {
+		const char *q;
+
+		for (q = c->top[k].path; *q != '\0'; q++)
+			if (*q == '\'' || (unsigned char)*q < 0x20) {
+				free(cmd);
+				return NULL;
+			}
+		t = fmt("%s '%s'", cmd, c->top[k].path);
+		free(cmd);
+		cmd = t;
+	}
+	return cmd;
+}
+
 /* ---- totals and ranking ------------------------------------------------- */
 
 static void
@@ -1016,11 +1053,19 @@ count_removable(struct build *b)
 	free(part);
 }
 
+/*
+ * Ranked by bytes saved, but the low-confidence candidates after the
+ * others: they are not in removable_bytes, and a "maybe loaded with
+ * dlopen" at the top of the list would hide what is sure.
+ */
 static int
 by_rank(const void *x, const void *y)
 {
 	const struct candidate *p = x, *q = y;
+	bool plow = p->confidence == CONF_LOW, qlow = q->confidence == CONF_LOW;
 
+	if (plow != qlow)
+		return plow ? 1 : -1;
 	if (p->bytes != q->bytes)
 		return p->bytes > q->bytes ? -1 : 1;
 	if (p->compressed != q->compressed)
@@ -1044,6 +1089,9 @@ finish(struct build *b)
 	for (i = 0; i < b->n; i++) {
 		struct work *w = &b->w[i];
 
+		if ((w->c.kind == CK_CUDA || w->c.kind == CK_UNREFERENCED) &&
+		    w->c.command == NULL)
+			w->c.command = rm_command(&w->c);
 		if (w->alive && w->c.bytes > 0) {
 			for (l = 0; l < b->n_layers; l++)
 				if (w->layer_hit[l]) {

@@ -584,8 +584,8 @@ candidates(struct out *o, const cJSON *r)
 
 	if (total == 0)
 		return;
-	heading(o, "REMOVAL CANDIDATES (ranked by bytes saved; each saves "
-	    "what its own fix frees)");
+	heading(o, "REMOVAL CANDIDATES (by bytes saved, low confidence last; "
+	    "each saves what its own fix frees)");
 	emit(o, "    #    SAVES  SHARE  CONF    WHAT\n");
 	cJSON_ArrayForEach(c, arr) {
 		const char *fix = str(c, "fix"), *cmd = str(c, "command");
