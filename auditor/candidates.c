@@ -162,6 +162,38 @@ name_list(const struct audit *a, const size_t *v, size_t n)
 	return s;
 }
 
+/* "libx 12.3MB, liby 1.2MB, ..." for the largest packages of v[]. */
+static char *
+largest_list(const struct audit *a, const size_t *v, size_t n)
+{
+	size_t *o = xmalloc((n ? n : 1) * sizeof(*o)), i, k;
+	char *s = xstrdup(""), *t;
+
+	memcpy(o, v, n * sizeof(*o));
+	for (i = 1; i < n; i++)		/* insertion sort: n is small */
+		for (k = i; k > 0 && a->owners->stats[o[k]].bytes >
+		    a->owners->stats[o[k - 1]].bytes; k--) {
+			size_t x = o[k];
+
+			o[k] = o[k - 1];
+			o[k - 1] = x;
+		}
+	for (i = 0; i < n && i < LIST_NAMES; i++) {
+		t = fmt("%s%s%s %lld bytes", s, i ? ", " : "",
+		    a->pkgs->v[o[i]].name,
+		    (long long)a->owners->stats[o[i]].bytes);
+		free(s);
+		s = t;
+	}
+	if (n > LIST_NAMES) {
+		t = fmt("%s and %zu more", s, n - LIST_NAMES);
+		free(s);
+		s = t;
+	}
+	free(o);
+	return s;
+}
+
 static void
 pkg_join(struct build *b, size_t pkg, size_t cand)
 {
@@ -427,11 +459,12 @@ recommends_candidate(struct build *b)
 		w->c.subject = xstrdup("dpkg");
 		w->c.title = fmt("apt --no-install-recommends: %zu package%s "
 		    "only recommended", m, m == 1 ? "" : "s");
-		list = name_list(a, set, m);
-		w->c.reason = fmt("No manually installed package needs %s "
+		list = largest_list(a, set, m);
+		w->c.reason = fmt("No manually installed package needs these "
 		    "through Depends or Pre-Depends: apt installed them "
-		    "because another package Recommends them. A recommended "
-		    "package can still be loaded at run time; check the list.",
+		    "because another package Recommends them (largest: %s). "
+		    "A recommended package can still be loaded at run time "
+		    "(numpy loads libopenblas0 that way); check the list.",
 		    list);
 		free(list);
 		w->c.fix = xstrdup("RUN apt-get install -y "
