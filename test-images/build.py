@@ -4,7 +4,7 @@
 
     python3 test-images/build.py OUTDIR [--large] [--only NAME[,NAME...]]
 
-Builds basic, multiarch, demo and bad (and large with --large) into OUTDIR,
+Builds basic, multiarch, demo, serving and bad (and large with --large) into OUTDIR,
 each image in every container format imgaudit reads, with an expected.json
 beside it.  The layers are described in this file entry by entry; the tar
 streams are written here, and expected.json is computed from the same
@@ -23,6 +23,7 @@ Python standard library only; zstd compression runs the zstd command.
 
 import hashlib
 import base64
+import fnmatch
 import json
 import os
 import shutil
@@ -1598,6 +1599,1758 @@ def spec_demo():
 
 
 # ---------------------------------------------------------------------------
+# Image "serving": a realistic model-serving image, the evidence for the
+# knowledge base and the ranked removal candidates (tests/e2e/candidates.sh).
+#
+# Layers as a Dockerfile writes them: a Debian base with its dpkg database;
+# `apt-get install -y build-essential python3 python3-pip` with apt's
+# default Recommends, leaving /var/lib/apt/lists behind and marking the
+# dependencies Auto-Installed in extended_states; `pip install torch numpy
+# scipy safetensors tensorboard jupyter` with the real torch 2.5.1 (cu12)
+# requirement list, so the nvidia-*-cu12 wheels, triton, sympy ... come
+# along, leaving /root/.cache/pip; the app; the model.  Everything the
+# candidates are checked against is written down here as the layers are
+# described (class SvBook) and by hand (SV_CLOSURES, SV_CUDA_COMPONENTS,
+# SV_DLOPEN): expected.json "serving".  Nothing is read back from the tars
+# and nothing comes from imgaudit.
+
+def T(n):
+	"""Content: n bytes of text."""
+	return ("text", n)
+
+
+def R(n):
+	"""Content: n random bytes."""
+	return ("rand", n)
+
+
+def G(n):
+	"""Content: gzip -9 of n bytes of text (man pages, changelogs)."""
+	return ("gz", n)
+
+
+def A(n):
+	"""Content: an ar archive (a static library) of n bytes."""
+	return ("ar", n)
+
+
+def L(target):
+	"""A symlink to target."""
+	return ("link", target)
+
+
+def E(size, **kw):
+	"""Content: an ELF file made by elf(rng, size, **kw)."""
+	return ("elf", size, kw)
+
+
+PYC_MAGIC_311 = b"\xa7\x0d\x0d\x0a"
+
+
+def pyc_path(py):
+	d, _, base = py.rpartition("/")
+	return (d + "/" if d else "") + "__pycache__/" + base[:-3] + ".cpython-311.pyc"
+
+
+def pyc_bytes(rng, src):
+	"""A CPython 3.11 .pyc for src: header, then marshal-like bytes."""
+	return (PYC_MAGIC_311 + bytes(4) + struct.pack("<II", 0, len(src)) +
+	    rng.randbytes(96 + len(src) * 11 // 20))
+
+
+class SvBook:
+	"""
+	What the serving image's installers wrote: per package the regular
+	files it owns (byte-code next to its .py included, as imgaudit's owners
+	rule counts it), its dependencies as resolved by hand, the ELF facts of
+	every ELF file written, every symlink.
+	"""
+
+	def __init__(self):
+		self.pkgs = []		# dicts, in install order
+		self.by = {}		# "eco:name" -> dict
+		self.elves = {}		# path -> ELF facts
+		self.links = {}		# path -> target
+
+	def add(self, eco, name, version, **kw):
+		p = {"ecosystem": eco, "name": name, "version": version, "paths": []}
+		p.update(kw)
+		self.pkgs.append(p)
+		self.by["%s:%s" % (eco, name)] = p
+		return p
+
+
+def sv_data(book, rng, path, c):
+	"""The bytes of content c for path (an ELF's facts are recorded)."""
+	if isinstance(c, (bytes, bytearray)):
+		return bytes(c)
+	kind = c[0]
+	if kind == "text":
+		return text(rng, c[1])
+	if kind == "rand":
+		return rng.randbytes(c[1])
+	if kind == "gz":
+		return gzip_bytes(text(rng, c[1]), 9)
+	if kind == "ar":
+		return b"!<arch>\n" + rng.randbytes(c[1] - 8)
+	if kind == "elf":
+		kw = c[2]
+		book.elves[path] = {"etype": kw.get("etype", 3), "interp": kw.get("interp"),
+		    "soname": kw.get("soname"), "needed": list(kw.get("needed", ())),
+		    "runpath": kw.get("runpath"), "debug": kw.get("debug", 0)}
+		return elf(rng, c[1], **kw)
+	raise BuildError("%s: unknown content %r" % (path, kind))
+
+
+def sv_put(layer, book, rng, path, c, mode=None):
+	"""Write path with content c; returns its bytes, or None for a symlink."""
+	if isinstance(c, tuple) and c[0] == "link":
+		layer.symlink(path, c[1])
+		book.links[path] = c[1]
+		return None
+	data = sv_data(book, rng, path, c)
+	if mode is None:
+		x = path.startswith(("usr/bin/", "usr/sbin/", "usr/local/bin/")) or (
+		    isinstance(c, tuple) and c[0] == "elf" and (".so" in path or
+		    c[2].get("interp") or c[2].get("etype", 3) == 2))
+		mode = 0o755 if x else 0o644
+	layer.file(path, data, mode)
+	return data
+
+
+# ---- pip ----
+
+def _pep503(name):
+	out = []
+	prev = False
+	for ch in name.lower():
+		if ch in "-_.":
+			if not prev:
+				out.append("-")
+			prev = True
+		else:
+			out.append(ch)
+			prev = False
+	return "".join(out)
+
+
+def _req_name(req):
+	n = ""
+	for ch in req:
+		if ch in " ;<>=!~[(@":
+			break
+		n += ch
+	return n
+
+
+def sv_pip(layer, book, rng, site, name, version, files, requires=(), edges=(),
+    scripts=(), data=(), requested=False, summary="", meta_pad=0,
+    license="BSD-3-Clause", tag="cp311-cp311-manylinux_2_17_x86_64"):
+	"""
+	Install a wheel as pip does: its files, byte-code for every .py (pip
+	compiles on install and lists the .pyc in RECORD with no hash), data
+	files under the prefix (RECORD names them ../../../share/...), console
+	scripts, then <name>-<version>.dist-info.  requires: the Requires-Dist
+	lines as written (markers and extras included); edges: the installed
+	packages they come to for CPython 3.11 on Linux x86_64, worked out by
+	hand (checked below to name only packages the lines name).
+	"""
+	for e in edges:
+		if _pep503(e) not in set(_pep503(_req_name(r)) for r in requires):
+			raise BuildError("%s: edge %s is no Requires-Dist" % (name, e))
+	record = []
+	paths = []
+	pys = []
+	for rel, c in files:
+		path = site + "/" + rel
+		d = sv_put(layer, book, rng, path, c)
+		record.append("%s,%s,%d" % (rel, _record_hash(d), len(d)))
+		paths.append(path)
+		if rel.endswith(".py"):
+			pys.append((rel, d))
+	for rel, d in pys:
+		pr = pyc_path(rel)
+		layer.file(site + "/" + pr, pyc_bytes(rng, d))
+		record.append("%s,," % pr)
+		paths.append(site + "/" + pr)
+	for rel, c in data:
+		d = sv_put(layer, book, rng, "usr/local/" + rel, c)
+		record.append("../../../%s,%s,%d" % (rel, _record_hash(d), len(d)))
+		paths.append("usr/local/" + rel)
+	ep = ""
+	for sname, target in scripts:
+		body = ("#!/usr/bin/python3\n# -*- coding: utf-8 -*-\nimport re\nimport sys\n"
+		    "from %s import %s\nif __name__ == \"__main__\":\n"
+		    "    sys.argv[0] = re.sub(r\"(-script\\.pyw|\\.exe)?$\", \"\", sys.argv[0])\n"
+		    "    sys.exit(%s())\n" % (target.split(":")[0], target.split(":")[1],
+			target.split(":")[1])).encode()
+		layer.file("usr/local/bin/" + sname, body, 0o755)
+		record.append("../../../bin/%s,%s,%d" % (sname, _record_hash(body), len(body)))
+		paths.append("usr/local/bin/" + sname)
+		ep += "%s = %s\n" % (sname, target)
+	di = "%s-%s.dist-info" % (_pep503(name).replace("-", "_"), version)
+	meta = ("Metadata-Version: 2.1\nName: %s\nVersion: %s\nSummary: %s\n"
+	    "License: %s\nRequires-Python: >=3.8\n" % (name, version,
+		summary or "The %s package" % name, license))
+	meta += "".join(("%s\n" % r) if r.startswith("Provides-Extra:") else
+	    ("Requires-Dist: %s\n" % r) for r in requires)
+	meta = meta.encode() + b"Description-Content-Type: text/markdown\n\n"
+	if len(meta) < meta_pad:
+		meta += text(rng, meta_pad - len(meta))
+	tops = sorted(set(rel.split("/")[0].rsplit(".py", 1)[0] for rel, _ in files
+	    if not rel.startswith(di)))
+	extra = [("METADATA", meta),
+	    ("WHEEL", ("Wheel-Version: 1.0\nGenerator: bdist_wheel (0.44.0)\n"
+		"Root-Is-Purelib: %s\nTag: %s\n" % ("false" if "manylinux" in tag else "true",
+		tag)).encode())]
+	if tops:
+		extra.append(("top_level.txt", ("\n".join(tops) + "\n").encode()))
+	if ep:
+		extra.append(("entry_points.txt", ("[console_scripts]\n" + ep + "\n").encode()))
+	extra.append(("INSTALLER", b"pip\n"))
+	if requested:
+		extra.append(("REQUESTED", b""))
+	for fname, d in extra:
+		layer.file("%s/%s/%s" % (site, di, fname), d)
+		record.append("%s/%s,%s,%d" % (di, fname, _record_hash(d), len(d)))
+		paths.append("%s/%s/%s" % (site, di, fname))
+	record.append("%s/RECORD,," % di)
+	layer.file("%s/%s/RECORD" % (site, di), ("\n".join(record) + "\n").encode())
+	paths.append("%s/%s/RECORD" % (site, di))
+	p = book.add("pip", name, version, edges=[_pep503(e) for e in edges],
+	    requested=requested)
+	p["paths"] = paths
+
+
+# ---- dpkg ----
+
+class SvDeb:
+	def __init__(self, name, version, section, desc, arch="amd64",
+	    priority="optional", essential=False, auto=False, depends="",
+	    pre_depends="", recommends="", multi_arch=None):
+		self.name = name
+		self.version = version
+		self.section = section
+		self.desc = desc
+		self.arch = arch
+		self.priority = priority
+		self.essential = essential
+		self.auto = auto
+		self.depends = depends
+		self.pre_depends = pre_depends
+		self.recommends = recommends
+		self.multi_arch = multi_arch
+		self.listed = []	# (path, size) as the .list names them
+		self.installed_size = 0
+
+
+def sv_deb(layer, book, rng, deb, files, docs=True):
+	"""
+	Install deb's files, /usr/share/doc/NAME/{copyright,changelog.Debian.gz},
+	then the byte-code py3compile makes in its postinst for every .py it
+	ships outside /usr/share/doc (not in the .list; the owners rule gives
+	it to the package).
+	"""
+	items = [(path, c, rng) for path, c in files]
+	if docs:
+		# Drawn from the package's own generator, so that resizing one
+		# file does not reshuffle every package's documentation.
+		drng = random.Random("serving-doc-" + deb.name)
+		items += [("usr/share/doc/%s/copyright" % deb.name, T(drng.randint(900, 5000)), drng),
+		    ("usr/share/doc/%s/changelog.Debian.gz" % deb.name, G(drng.randint(2000, 16000)), drng)]
+	paths = []
+	pys = []
+	for path, c, r in items:
+		d = sv_put(layer, book, r, path, c)
+		deb.listed.append((path, 0 if d is None else len(d)))
+		if d is not None:
+			paths.append(path)
+			if path.endswith(".py") and path.startswith(("usr/lib/python3", "usr/share/python3")):
+				pys.append((path, d))
+	for path, d in pys:
+		layer.file(pyc_path(path), pyc_bytes(rng, d))
+		paths.append(pyc_path(path))
+	deb.installed_size = (sum(s for _, s in deb.listed) + 1023) // 1024
+	p = book.add("dpkg", deb.name, deb.version, deb=deb)
+	p["paths"] = paths
+
+
+def sv_dpkg_status(debs):
+	out = []
+	for d in debs:
+		s = "Package: %s\n" % d.name
+		if d.essential:
+			s += "Essential: yes\n"
+		s += ("Status: install ok installed\nPriority: %s\nSection: %s\n"
+		    "Installed-Size: %d\nMaintainer: Debian Maintainers "
+		    "<debian@lists.debian.org>\nArchitecture: %s\n" % (d.priority,
+			d.section, d.installed_size, d.arch))
+		if d.multi_arch:
+			s += "Multi-Arch: %s\n" % d.multi_arch
+		s += "Version: %s\n" % d.version
+		if d.depends:
+			s += "Depends: %s\n" % d.depends
+		if d.pre_depends:
+			s += "Pre-Depends: %s\n" % d.pre_depends
+		if d.recommends:
+			s += "Recommends: %s\n" % d.recommends
+		s += "Description: %s\n %s, as installed in the serving test image.\n" % (d.desc, d.name)
+		out.append(s)
+	return "\n".join(out).encode()
+
+
+def sv_dpkg_write(layer, all_debs, new_debs):
+	layer.file("var/lib/dpkg/status", sv_dpkg_status(all_debs))
+	for d in new_debs:
+		dirs = set()
+		for path, _ in d.listed:
+			parts = path.split("/")[:-1]
+			for i in range(1, len(parts) + 1):
+				dirs.add("/" + "/".join(parts[:i]))
+		lines = ["/."] + sorted(dirs) + ["/" + p for p, _ in d.listed]
+		layer.file("var/lib/dpkg/info/%s.list" % d.name, ("\n".join(lines) + "\n").encode())
+
+
+def sv_extended_states(debs):
+	"""apt's marks: every Auto-Installed package, Architecture: all filed
+	under the native architecture, as apt writes it."""
+	out = []
+	for d in debs:
+		if d.auto:
+			out.append("Package: %s\nArchitecture: amd64\nAuto-Installed: 1\n" % d.name)
+	return "\n".join(out).encode()
+
+SV_LIBC = ["libc.so.6"]
+SV_NV = ["cublas", "cuda_cupti", "cuda_nvrtc", "cuda_runtime", "cudnn", "cufft",
+    "curand", "cusolver", "cusparse", "nccl", "nvtx"]
+# torch 2.5.1's RUNPATH: the pip CUDA libraries, then its own directory.
+SV_TORCH_RUNPATH = ":".join("$ORIGIN/../../nvidia/%s/lib" % c for c in SV_NV) + ":$ORIGIN"
+
+
+def _exe(size, needed, **kw):
+	return E(size, interp=LDSO, needed=list(needed) + SV_LIBC, **kw)
+
+
+def _lib(size, soname, needed=(), **kw):
+	return E(size, soname=soname, needed=list(needed) + (SV_LIBC if soname != "libc.so.6" else []), **kw)
+
+
+def _solib(dirpath, real, soname, size, needed=(), **kw):
+	"""A versioned library and its soname symlink, as Debian ships them."""
+	out = [(dirpath + "/" + real, _lib(size, soname, needed, **kw))]
+	if real != soname:
+		out.append((dirpath + "/" + soname, L(real)))
+	return out
+
+
+def sv_base_layer(book, rng, k):
+	"""Layer 0: a Debian bookworm base (debootstrap --variant=minbase)."""
+	l0 = Layer("/bin/sh -c #(nop) ADD file:6a1f2d8e0c4b93e1f7d2 in / ")
+	for name, target in (("bin", "usr/bin"), ("lib", "usr/lib"),
+	    ("lib64", "usr/lib64"), ("sbin", "usr/sbin")):
+		l0.symlink(name, target)
+	for d in ("etc", "home", "root", "tmp", "var/log", "usr/local/bin", "usr/local/lib"):
+		l0.dir(d, 0o1777 if d == "tmp" else 0o755)
+	l0.file("etc/passwd", b"root:x:0:0:root:/root:/bin/bash\n"
+	    b"daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+	    b"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n")
+	l0.file("etc/group", b"root:x:0:\ndaemon:x:1:\nnogroup:x:65534:\n")
+	l0.file("etc/hostname", b"serving\n")
+	D = SvDeb
+	ga = "12.2.0-14"
+	lc = "2.36-9+deb12u9"
+	debs = [
+	    D("base-files", "12.4+deb12u8", "admin", "Debian base system miscellaneous files",
+		priority="required", essential=True),
+	    D("gcc-12-base", ga, "libs", "GCC, the GNU Compiler Collection (base package)",
+		priority="required", multi_arch="same"),
+	    D("libgcc-s1", ga, "libs", "GCC support library", priority="required",
+		depends="gcc-12-base (= %s), libc6 (>= 2.35)" % ga, multi_arch="same"),
+	    D("libc6", lc, "libs", "GNU C Library: Shared libraries", priority="required",
+		depends="libgcc-s1", multi_arch="same"),
+	    D("libc-bin", lc, "libs", "GNU C Library: Binaries", priority="required",
+		essential=True, depends="libc6 (>> 2.36), libc6 (<< 2.37)"),
+	    D("libstdc++6", ga, "libs", "GNU Standard C++ Library v3", priority="important",
+		depends="gcc-12-base (= %s), libc6 (>= 2.36), libgcc-s1 (>= 4.2)" % ga,
+		multi_arch="same"),
+	    D("zlib1g", "1:1.2.13.dfsg-1", "libs", "compression library - runtime",
+		priority="required", depends="libc6 (>= 2.14)", multi_arch="same"),
+	    D("libzstd1", "1.5.4+dfsg2-5", "libs", "fast lossless compression algorithm",
+		priority="required", depends="libc6 (>= 2.14)", multi_arch="same"),
+	    D("libgmp10", "2:6.2.1+dfsg1-1.1", "libs", "Multiprecision arithmetic library",
+		priority="required", depends="libc6 (>= 2.14)", multi_arch="same"),
+	    D("libbz2-1.0", "1.0.8-5+b1", "libs", "high-quality block-sorting file compressor library - runtime",
+		priority="required", depends="libc6 (>= 2.4)", multi_arch="same"),
+	    D("liblzma5", "5.4.1-0.2", "libs", "XZ-format compression library",
+		priority="required", depends="libc6 (>= 2.34)", multi_arch="same"),
+	    D("libcrypt1", "1:4.4.33-2", "libs", "libcrypt shared library",
+		priority="required", depends="libc6 (>= 2.36)", multi_arch="same"),
+	    D("libssl3", "3.0.15-1~deb12u1", "libs", "Secure Sockets Layer toolkit - shared libraries",
+		priority="important", depends="libc6 (>= 2.34)", multi_arch="same"),
+	    D("perl-base", "5.36.0-7+deb12u1", "perl", "minimal Perl system",
+		priority="required", essential=True,
+		pre_depends="libc6 (>= 2.35), libcrypt1 (>= 1:4.1.0)"),
+	    D("debconf", "1.5.82", "admin", "Debian configuration management system",
+		arch="all", priority="required", pre_depends="perl-base (>= 5.20.1-3~)"),
+	    D("coreutils", "9.1-1", "utils", "GNU core utilities", priority="required",
+		essential=True, pre_depends="libc6 (>= 2.34), libgmp10 (>= 2:6.2.1+dfsg1), libssl3 (>= 3.0.0)"),
+	    D("bash", "5.2.15-2+b7", "shells", "GNU Bourne Again SHell", priority="required",
+		essential=True, depends="base-files (>= 2.1.12)", pre_depends="libc6 (>= 2.36)"),
+	    D("tar", "1.34+dfsg-1.2+deb12u1", "utils", "GNU version of the tar archiving utility",
+		priority="required", essential=True, pre_depends="libc6 (>= 2.34)"),
+	    D("dpkg", "1.21.22", "admin", "Debian package management system",
+		priority="required", essential=True,
+		pre_depends="libbz2-1.0, libc6 (>= 2.34), liblzma5 (>= 5.4.0), libzstd1 (>= 1.5.2), "
+		"zlib1g (>= 1:1.1.4), tar (>= 1.28-1)"),
+	    D("tzdata", "2024a-0+deb12u1", "localization", "time zone and daylight-saving time data",
+		arch="all", priority="required", depends="debconf (>= 0.5) | debconf-2.0"),
+	]
+	bd = {d.name: d for d in debs}
+	files = {
+	    "base-files": [
+		("etc/os-release", b'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\n'
+		    b'VERSION_ID="12"\nVERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n'),
+		("etc/debian_version", b"12.8\n"),
+		("usr/share/common-licenses/GPL-3", T(35 * k)),
+		("usr/share/common-licenses/Apache-2.0", T(11 * k))],
+	    "gcc-12-base": [],
+	    "libgcc-s1": [(LIBDIR + "/libgcc_s.so.1", _lib(60 * k, "libgcc_s.so.1"))],
+	    "libc6": [
+		(LIBDIR + "/libc.so.6", E(420 * k, soname="libc.so.6", needed=["ld-linux-x86-64.so.2"], interp=LDSO)),
+		(LIBDIR + "/libm.so.6", _lib(180 * k, "libm.so.6")),
+		(LIBDIR + "/ld-linux-x86-64.so.2", E(90 * k, soname="ld-linux-x86-64.so.2")),
+		("usr/lib64/ld-linux-x86-64.so.2", L("/" + LIBDIR + "/ld-linux-x86-64.so.2")),
+		# glibc 2.34 folded libpthread into libc: the stub is linked by nothing.
+		(LIBDIR + "/libpthread.so.0", _lib(21 * k, "libpthread.so.0")),
+		("etc/ld.so.conf.d/x86_64-linux-gnu.conf",
+		    b"# Multiarch support\n/usr/local/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n")],
+	    "libc-bin": [
+		("usr/sbin/ldconfig", E(900 * k // 10)),		# static-pie
+		("usr/bin/ldd", T(5 * k)),
+		("etc/ld.so.conf", b"include /etc/ld.so.conf.d/*.conf\n\n"),
+		("etc/ld.so.conf.d/libc.conf", b"# libc default configuration\n/usr/local/lib\n")],
+	    "libstdc++6": [
+		(LIBDIR + "/libstdc++.so.6.0.30", _lib(520 * k, "libstdc++.so.6", ["libm.so.6", "libgcc_s.so.1"])),
+		(LIBDIR + "/libstdc++.so.6", L("libstdc++.so.6.0.30"))],
+	    "zlib1g": _solib(LIBDIR, "libz.so.1.2.13", "libz.so.1", 50 * k),
+	    "libzstd1": _solib(LIBDIR, "libzstd.so.1.5.4", "libzstd.so.1", 110 * k),
+	    "libgmp10": _solib(LIBDIR, "libgmp.so.10.4.1", "libgmp.so.10", 150 * k),
+	    "libbz2-1.0": _solib(LIBDIR, "libbz2.so.1.0.4", "libbz2.so.1.0", 30 * k),
+	    "liblzma5": _solib(LIBDIR, "liblzma.so.5.4.1", "liblzma.so.5", 60 * k),
+	    "libcrypt1": _solib(LIBDIR, "libcrypt.so.1.1.0", "libcrypt.so.1", 40 * k),
+	    "libssl3": [
+		(LIBDIR + "/libssl.so.3", _lib(140 * k, "libssl.so.3", ["libcrypto.so.3"])),
+		(LIBDIR + "/libcrypto.so.3", _lib(300 * k, "libcrypto.so.3")),
+		# An OpenSSL provider: libcrypto loads it (a plugin directory).
+		(LIBDIR + "/ossl-modules/legacy.so", E(40 * k, needed=["libcrypto.so.3"] + SV_LIBC))],
+	    "perl-base": [
+		("usr/bin/perl", _exe(200 * k, ["libcrypt.so.1", "libm.so.6"])),
+		("usr/lib/x86_64-linux-gnu/perl-base/strict.pm", T(4 * k)),
+		("usr/lib/x86_64-linux-gnu/perl-base/warnings.pm", T(20 * k))],
+	    "debconf": [
+		("usr/share/perl5/Debconf/Config.pm", T(20 * k)),
+		("usr/bin/debconf", T(3 * k))],
+	    "coreutils": [("usr/bin/" + n, _exe(s * k, [])) for n, s in (
+		("ls", 140), ("cat", 44), ("cp", 140), ("mv", 136), ("rm", 72), ("mkdir", 84),
+		("env", 48), ("sort", 120))] + [("usr/share/man/man1/ls.1.gz", G(30 * k))],
+	    "bash": [
+		("usr/bin/bash", _exe(280 * k, [])),
+		("etc/bash.bashrc", T(2 * k)),
+		("usr/share/man/man1/bash.1.gz", G(120 * k))],
+	    "tar": [("usr/bin/tar", _exe(180 * k, []))],
+	    "dpkg": [
+		("usr/bin/dpkg", _exe(300 * k, ["libz.so.1", "liblzma.so.5", "libzstd.so.1", "libbz2.so.1.0"])),
+		("usr/bin/dpkg-query", _exe(140 * k, [])),
+		("etc/dpkg/dpkg.cfg", T(446)),
+		("usr/share/man/man1/dpkg.1.gz", G(40 * k))],
+	    "tzdata": [("usr/share/zoneinfo/" + z, R(rng.randint(120, 3000))) for z in (
+		"UTC", "Etc/UTC", "Europe/Berlin", "Europe/London", "America/New_York",
+		"America/Los_Angeles", "Asia/Tokyo", "Australia/Sydney")],
+	}
+	for d in debs:
+		sv_deb(l0, book, rng, d, files[d.name])
+	sv_dpkg_write(l0, debs, debs)
+	l0.file("var/log/dpkg.log", text(rng, 14 * k))
+	l0.file("etc/ld.so.cache", rng.randbytes(11 * k))
+	return l0, debs
+
+
+def sv_apt_layer(book, rng, k, base_debs):
+	"""
+	Layer 1: apt-get install build-essential python3 python3-pip, with
+	apt's default Recommends: what Debian bookworm installs, trimmed to a
+	readable set (each Depends line is the real one, minus packages left
+	out; every package named is installed).  build-essential, python3 and
+	python3-pip are manual; the rest Auto-Installed.
+	"""
+	l1 = Layer("/bin/sh -c apt-get update && apt-get install -y build-essential python3 python3-pip")
+	D = SvDeb
+	ga = "12.2.0-14"
+	lc = "2.36-9+deb12u9"
+	bu = "2.40-2"
+	pl = "5.36.0-7+deb12u1"
+	py = "3.11.2-6+deb12u4"
+	st = "66.1.1-1+deb12u1"
+	gcc_libs = ("libc6 (>= 2.34), libgmp10 (>= 2:5.0.1~), libisl23 (>= 0.15), libmpc3 (>= 1.1.0), "
+	    "libmpfr6 (>= 3.1.3), libzstd1 (>= 1.5.2), zlib1g (>= 1:1.1.4)")
+	auto = True
+	debs = [
+	    D("build-essential", "12.9", "devel", "Informational list of build-essential packages",
+		depends="libc6-dev | libc-dev, gcc (>= 4:12.2), g++ (>= 4:12.2), make, dpkg-dev (>= 1.17.11)"),
+	    D("gcc", "4:12.2.0-3", "devel", "GNU C compiler", auto=auto,
+		depends="cpp (= 4:12.2.0-3), gcc-12 (>= 12.2.0-1~)", recommends="libc6-dev | libc-dev"),
+	    D("g++", "4:12.2.0-3", "devel", "GNU C++ compiler", auto=auto,
+		depends="cpp (= 4:12.2.0-3), gcc (= 4:12.2.0-3), g++-12 (>= 12.2.0-1~), gcc-12 (>= 12.2.0-1~)"),
+	    D("cpp", "4:12.2.0-3", "interpreters", "GNU C preprocessor (cpp)", auto=auto,
+		depends="cpp-12 (>= 12.2.0-1~)"),
+	    D("gcc-12", ga, "devel", "GNU C compiler", auto=auto,
+		depends="cpp-12 (= %s), gcc-12-base (= %s), libcc1-0 (>= %s), binutils (>= 2.40), "
+		"libgcc-12-dev (= %s), libc6 (>= 2.36), libgcc-s1 (>= 3.0), libgmp10 (>= 2:5.0.1~), "
+		"libisl23 (>= 0.15), libmpc3 (>= 1.1.0), libmpfr6 (>= 3.1.3), libstdc++6 (>= 5), "
+		"libzstd1 (>= 1.5.2), zlib1g (>= 1:1.1.4)" % (ga, ga, ga, ga),
+		recommends="libc6-dev (>= 2.36)"),
+	    D("cpp-12", ga, "interpreters", "GNU C preprocessor", auto=auto,
+		depends="gcc-12-base (= %s), %s" % (ga, gcc_libs)),
+	    D("g++-12", ga, "devel", "GNU C++ compiler", auto=auto,
+		depends="gcc-12-base (= %s), gcc-12 (= %s), libstdc++-12-dev (= %s), %s" % (ga, ga, ga, gcc_libs)),
+	    D("libgcc-12-dev", ga, "libdevel", "GCC support library (development files)", auto=auto,
+		depends="gcc-12-base (= %s), libgcc-s1 (>= %s), libgomp1 (>= %s), libatomic1 (>= %s), "
+		"libasan8 (>= %s), libubsan1 (>= %s)" % (ga, ga, ga, ga, ga, ga), multi_arch="same"),
+	    D("libstdc++-12-dev", ga, "libdevel", "GNU Standard C++ Library v3 (development files)",
+		auto=auto, depends="gcc-12-base (= %s), libgcc-12-dev (= %s), libstdc++6 (>= %s), "
+		"libc6-dev (>= 2.13-5)" % (ga, ga, ga), multi_arch="same"),
+	    D("libc6-dev", lc, "libdevel", "GNU C Library: Development Libraries and Header Files",
+		auto=auto, depends="libc6 (= %s), libc-dev-bin (= %s), linux-libc-dev, libcrypt-dev" % (lc, lc),
+		multi_arch="same"),
+	    D("libc-dev-bin", lc, "libdevel", "GNU C Library: Development binaries", auto=auto,
+		depends="libc6 (>> 2.36), libc6 (<< 2.37)"),
+	    D("linux-libc-dev", "6.1.119-1", "devel", "Linux support headers for userspace development",
+		auto=auto, multi_arch="same"),
+	    D("libcrypt-dev", "1:4.4.33-2", "libdevel", "libcrypt development files", auto=auto,
+		depends="libcrypt1 (= 1:4.4.33-2)", multi_arch="same"),
+	    D("binutils", bu, "devel", "GNU assembler, linker and binary utilities", auto=auto,
+		depends="binutils-common (= %s), libbinutils (= %s), binutils-x86-64-linux-gnu (= %s)" % (bu, bu, bu)),
+	    D("binutils-common", bu, "devel", "Common files for the GNU assembler, linker and binary utilities",
+		auto=auto, multi_arch="same"),
+	    D("libbinutils", bu, "devel", "GNU binary utilities (private shared library)", auto=auto,
+		depends="binutils-common (= %s), libc6 (>= 2.34), libzstd1 (>= 1.5.2), zlib1g (>= 1:1.2.0)" % bu,
+		multi_arch="same"),
+	    D("binutils-x86-64-linux-gnu", bu, "devel", "GNU binary utilities, for x86-64-linux-gnu target",
+		auto=auto, depends="binutils-common (= %s), libbinutils (= %s), libc6 (>= 2.36), "
+		"libctf0 (>= 2.36), libstdc++6 (>= 5), libzstd1 (>= 1.5.2), zlib1g (>= 1:1.1.4)" % (bu, bu)),
+	    D("libctf0", bu, "libs", "Compact C Type Format library (runtime, BFD dependency)", auto=auto,
+		depends="libbinutils (= %s), libc6 (>= 2.14), zlib1g (>= 1:1.2.0)" % bu, multi_arch="same"),
+	    D("make", "4.3-4.1", "devel", "utility for directing compilation", auto=auto,
+		depends="libc6 (>= 2.34)"),
+	    D("dpkg-dev", "1.21.22", "utils", "Debian package development tools", arch="all", auto=auto,
+		depends="perl:any, libdpkg-perl (= 1.21.22), tar (>= 1.28-1), bzip2, xz-utils (>= 5.2.4-1+b1), "
+		"patch (>= 2.7), make, binutils",
+		recommends="build-essential, gcc | c-compiler, fakeroot"),
+	    D("libdpkg-perl", "1.21.22", "perl", "Dpkg perl modules", arch="all", auto=auto,
+		depends="perl:any, dpkg (>= 1.18.11)"),
+	    D("perl", pl, "perl", "Larry Wall's Practical Extraction and Report Language", auto=auto,
+		depends="perl-base (= %s), perl-modules-5.36 (>= %s), libperl5.36 (= %s)" % (pl, pl, pl),
+		pre_depends="dpkg (>= 1.17.17)"),
+	    D("perl-modules-5.36", pl, "perl", "Core Perl modules", arch="all", auto=auto,
+		depends="perl-base (>= 5.36.0-1)"),
+	    D("libperl5.36", pl, "libs", "shared Perl library", auto=auto,
+		depends="libbz2-1.0, libc6 (>= 2.35), libcrypt1 (>= 1:4.1.0), perl-modules-5.36 (>= %s), "
+		"zlib1g (>= 1:1.2.2.3)" % pl, multi_arch="same"),
+	    D("bzip2", "1.0.8-5+b1", "utils", "high-quality block-sorting file compressor - utilities",
+		auto=auto, depends="libbz2-1.0 (= 1.0.8-5+b1), libc6 (>= 2.34)"),
+	    D("xz-utils", "5.4.1-0.2", "utils", "XZ-format compression utilities", auto=auto,
+		depends="liblzma5 (>= 5.4.0), libc6 (>= 2.34)"),
+	    D("patch", "2.7.6-7", "vcs", "Apply a diff file to an original", auto=auto,
+		depends="libc6 (>= 2.34)"),
+	    D("libcc1-0", ga, "libs", "GCC cc1 plugin for GDB", auto=auto,
+		depends="gcc-12-base (= %s), libc6 (>= 2.14), libstdc++6 (>= 5.2)" % ga, multi_arch="same"),
+	    D("libisl23", "0.25-1.1", "libs", "manipulating sets and relations of integer points bounded by linear constraints",
+		auto=auto, depends="libc6 (>= 2.14), libgmp10 (>= 2:6.2.1+dfsg1)", multi_arch="same"),
+	    D("libmpc3", "1.3.1-1", "libs", "multiple precision complex floating-point library", auto=auto,
+		depends="libc6 (>= 2.4), libgmp10 (>= 2:5.0.1~), libmpfr6 (>= 4.1.0)", multi_arch="same"),
+	    D("libmpfr6", "4.2.0-1", "libs", "multiple precision floating-point computation", auto=auto,
+		depends="libc6 (>= 2.14), libgmp10 (>= 2:6.2.1+dfsg1)", multi_arch="same"),
+	    D("libgomp1", ga, "libs", "GCC OpenMP (GOMP) support library", auto=auto,
+		depends="gcc-12-base (= %s), libc6 (>= 2.34)" % ga, multi_arch="same"),
+	    D("libatomic1", ga, "libs", "support library providing __atomic built-in functions", auto=auto,
+		depends="gcc-12-base (= %s), libc6 (>= 2.14)" % ga, multi_arch="same"),
+	    D("libasan8", ga, "libs", "AddressSanitizer -- a fast memory error detector", auto=auto,
+		depends="gcc-12-base (= %s), libc6 (>= 2.34), libgcc-s1" % ga, multi_arch="same"),
+	    D("libubsan1", ga, "libs", "UBSan -- undefined behaviour sanitizer (runtime)", auto=auto,
+		depends="gcc-12-base (= %s), libc6 (>= 2.34), libgcc-s1 (>= 3.3), libstdc++6 (>= 4.1.1)" % ga,
+		multi_arch="same"),
+	    D("fakeroot", "1.31-1.2", "utils", "tool for simulating superuser privileges", auto=auto,
+		depends="libfakeroot (= 1.31-1.2), libc6 (>= 2.34)"),
+	    D("libfakeroot", "1.31-1.2", "libs", "tool for simulating superuser privileges - shared libraries",
+		auto=auto, depends="libc6 (>= 2.34)", multi_arch="same"),
+	    # python3 and python3-pip
+	    D("python3", "3.11.2-1+b1", "python", "interactive high-level object-oriented language (default python3 version)",
+		depends="python3.11 (>= 3.11.2-1~), libpython3-stdlib (= 3.11.2-1+b1)",
+		pre_depends="python3-minimal (= 3.11.2-1+b1)", multi_arch="allowed"),
+	    D("python3-minimal", "3.11.2-1+b1", "python", "minimal subset of the Python language (default python3 version)",
+		auto=auto, pre_depends="python3.11-minimal (>= 3.11.2-1~)"),
+	    D("python3.11", py, "python", "Interactive high-level object-oriented language (version 3.11)",
+		auto=auto, depends="python3.11-minimal (= %s), libpython3.11-stdlib (= %s), "
+		"media-types | mime-support, tzdata" % (py, py), recommends="ca-certificates"),
+	    D("python3.11-minimal", py, "python", "Minimal subset of the Python language (version 3.11)",
+		auto=auto, depends="libpython3.11-minimal (= %s)" % py,
+		pre_depends="libc6 (>= 2.36), libexpat1 (>= 2.1~beta3), zlib1g (>= 1:1.2.0)"),
+	    D("libpython3.11-minimal", py, "python", "Minimal subset of the Python language (version 3.11)",
+		auto=auto, depends="libc6 (>= 2.14), libssl3 (>= 3.0.0)", multi_arch="same"),
+	    D("libpython3.11-stdlib", py, "python", "Interactive high-level object-oriented language (standard library, version 3.11)",
+		auto=auto, depends="libpython3.11-minimal (= %s), media-types | mime-support, libbz2-1.0, "
+		"libc6 (>= 2.34), libcrypt1 (>= 1:4.1.0), libffi8 (>= 3.4), liblzma5 (>= 5.1.1alpha+20120614), "
+		"libmpdec3 (>= 2.5.1), libsqlite3-0 (>= 3.36.0), libssl3 (>= 3.0.0)" % py, multi_arch="same"),
+	    D("libpython3-stdlib", "3.11.2-1+b1", "python", "interactive high-level object-oriented language (default python3 version)",
+		auto=auto, depends="libpython3.11-stdlib (>= 3.11.2-1~)", multi_arch="same"),
+	    D("media-types", "10.0.0", "net", "List of standard media types and their usual file extension",
+		arch="all", auto=auto),
+	    D("libffi8", "3.4.4-1", "libs", "Foreign Function Interface library runtime", auto=auto,
+		depends="libc6 (>= 2.34)", multi_arch="same"),
+	    D("libmpdec3", "2.5.1-2", "libs", "library for decimal floating point arithmetic (runtime library)",
+		auto=auto, depends="libc6 (>= 2.14)", multi_arch="same"),
+	    D("libsqlite3-0", "3.40.1-2+deb12u1", "libs", "SQLite 3 shared library", auto=auto,
+		depends="libc6 (>= 2.34)", multi_arch="same"),
+	    D("libexpat1", "2.5.0-1+deb12u1", "libs", "XML parsing C library - runtime library", auto=auto,
+		depends="libc6 (>= 2.25)", multi_arch="same"),
+	    D("ca-certificates", "20230311", "misc", "Common CA certificates", arch="all", auto=auto,
+		depends="openssl (>= 1.1.1), debconf (>= 0.5) | debconf-2.0"),
+	    D("openssl", "3.0.15-1~deb12u1", "utils", "Secure Sockets Layer toolkit - cryptographic utility",
+		auto=auto, depends="libc6 (>= 2.34), libssl3 (>= 3.0.9)"),
+	    D("python3-pip", "23.0.1+dfsg-1", "python", "Python package installer", arch="all",
+		depends="ca-certificates, python3-setuptools, python3-wheel, python3:any",
+		recommends="build-essential"),
+	    D("python3-setuptools", st, "python", "Python3 Distutils Enhancements", arch="all", auto=auto,
+		depends="python3-pkg-resources (= %s), python3:any" % st),
+	    D("python3-pkg-resources", st, "python", "Package Discovery and Resource Access using pkg_resources",
+		arch="all", auto=auto, depends="python3:any"),
+	    D("python3-wheel", "0.38.4-2", "python", "built-package format for Python", arch="all",
+		auto=auto, depends="python3:any"),
+	]
+	GCCLIB = "usr/lib/gcc/x86_64-linux-gnu/12"
+	cc1_needs = ["libisl.so.23", "libmpc.so.3", "libmpfr.so.6", "libgmp.so.10", "libzstd.so.1",
+	    "libz.so.1", "libm.so.6"]
+	man = "usr/share/man/man1/"
+	STD = "usr/lib/python3.11/"
+	DIST = "usr/lib/python3/dist-packages/"
+	files = {
+	    "build-essential": [("usr/share/build-essential/essential-packages-list", T(300)),
+		("usr/share/build-essential/list", T(1100))],
+	    "gcc": [("usr/bin/gcc", L("gcc-12")), ("usr/bin/x86_64-linux-gnu-gcc", L("x86_64-linux-gnu-gcc-12"))],
+	    "g++": [("usr/bin/g++", L("g++-12")), ("usr/bin/x86_64-linux-gnu-g++", L("x86_64-linux-gnu-g++-12"))],
+	    "cpp": [("usr/bin/cpp", L("cpp-12"))],
+	    "gcc-12": [("usr/bin/gcc-12", L("x86_64-linux-gnu-gcc-12")),
+		("usr/bin/x86_64-linux-gnu-gcc-12", _exe(250 * k, [])),
+		(GCCLIB + "/collect2", _exe(120 * k, [])),
+		(GCCLIB + "/lto-wrapper", _exe(90 * k, [])),
+		# ld loads it with -plugin: nothing links to it.
+		(GCCLIB + "/liblto_plugin.so", E(60 * k, needed=SV_LIBC)),
+		(man + "x86_64-linux-gnu-gcc-12.1.gz", G(90 * k))],
+	    "cpp-12": [("usr/bin/cpp-12", L("x86_64-linux-gnu-cpp-12")),
+		("usr/bin/x86_64-linux-gnu-cpp-12", _exe(200 * k, [])),
+		(GCCLIB + "/cc1", _exe(600 * k, cc1_needs))],
+	    "g++-12": [("usr/bin/g++-12", L("x86_64-linux-gnu-g++-12")),
+		("usr/bin/x86_64-linux-gnu-g++-12", _exe(230 * k, [])),
+		(GCCLIB + "/cc1plus", _exe(700 * k, cc1_needs))],
+	    "libgcc-12-dev": [(GCCLIB + "/libgcc.a", A(120 * k)), (GCCLIB + "/libgcc_eh.a", A(40 * k)),
+		(GCCLIB + "/crtbegin.o", E(3 * k, etype=1)), (GCCLIB + "/crtend.o", E(2 * k, etype=1)),
+		(GCCLIB + "/libgomp.so", L("../../../x86_64-linux-gnu/libgomp.so.1")),
+		(GCCLIB + "/libatomic.so", L("../../../x86_64-linux-gnu/libatomic.so.1"))],
+	    "libstdc++-12-dev": [("usr/include/c++/12/bits/%s.h" % h, T(s * k)) for h, s in (
+		("stl_vector", 40), ("basic_string", 150), ("stl_algo", 200), ("shared_ptr_base", 70),
+		("unordered_map", 80))] +
+		[(GCCLIB + "/libstdc++.a", A(300 * k)), (GCCLIB + "/libsupc++.a", A(40 * k)),
+		 (GCCLIB + "/libstdc++.so", L("../../../x86_64-linux-gnu/libstdc++.so.6"))],
+	    "libc6-dev": [("usr/include/%s.h" % h, T(s * k)) for h, s in (
+		("stdio", 30), ("stdlib", 40), ("string", 20), ("unistd", 45), ("pthread", 50),
+		("math", 55), ("errno", 3), ("fcntl", 12), ("signal", 14), ("time", 14))] +
+		[("usr/include/x86_64-linux-gnu/bits/%s.h" % h, T(s * k)) for h, s in (
+		("types", 8), ("stdio2", 12), ("mathcalls", 22), ("pthreadtypes", 4))] +
+		[(LIBDIR + "/crt1.o", E(4 * k, etype=1)), (LIBDIR + "/crti.o", E(2 * k, etype=1)),
+		 (LIBDIR + "/crtn.o", E(2 * k, etype=1)),
+		 (LIBDIR + "/libc.so", b"/* GNU ld script */\nOUTPUT_FORMAT(elf64-x86-64)\n"
+		    b"GROUP ( /lib/x86_64-linux-gnu/libc.so.6 /usr/lib/x86_64-linux-gnu/libc_nonshared.a "
+		    b" AS_NEEDED ( /lib64/ld-linux-x86-64.so.2 ) )\n"),
+		 (LIBDIR + "/libc.a", A(640 * k)), (LIBDIR + "/libc_nonshared.a", A(20 * k)),
+		 (LIBDIR + "/libm.a", A(160 * k)), (LIBDIR + "/libm.so", L("libm.so.6"))],
+	    "libc-dev-bin": [("usr/bin/gencat", _exe(30 * k, [])), ("usr/bin/sprof", _exe(30 * k, [])),
+		(man + "sprof.1.gz", G(6 * k))],
+	    "linux-libc-dev": [("usr/include/linux/%s.h" % h, T(s * k)) for h, s in (
+		("bpf", 70), ("perf_event", 45), ("videodev2", 80), ("input-event-codes", 30),
+		("fs", 12), ("ioctl", 3), ("netlink", 10), ("if_link", 40), ("ethtool", 80),
+		("nl80211", 130))] +
+		[("usr/include/asm-generic/%s.h" % h, T(s * k)) for h, s in (
+		("errno", 6), ("ioctls", 4), ("unistd", 30))] +
+		[("usr/include/x86_64-linux-gnu/asm/%s.h" % h, T(s * k)) for h, s in (
+		("unistd_64", 10), ("kvm", 18), ("ptrace", 3))],
+	    "libcrypt-dev": [("usr/include/crypt.h", T(10 * k)), (LIBDIR + "/libcrypt.a", A(60 * k)),
+		(LIBDIR + "/libcrypt.so", L("libcrypt.so.1.1.0"))],
+	    "binutils": [("usr/bin/" + n, L("x86_64-linux-gnu-" + n)) for n in (
+		"ld", "as", "objdump", "strip", "readelf")],
+	    "binutils-common": [(LIBDIR + "/ldscripts/elf_x86_64.x", T(6 * k)),
+		(LIBDIR + "/ldscripts/elf_x86_64.xc", T(6 * k)),
+		(LIBDIR + "/ldscripts/elf_x86_64.xd", T(6 * k))],
+	    "libbinutils": [
+		(LIBDIR + "/libbfd-2.40-system.so", _lib(350 * k, "libbfd-2.40-system.so", ["libz.so.1", "libzstd.so.1"])),
+		(LIBDIR + "/libopcodes-2.40-system.so", _lib(120 * k, "libopcodes-2.40-system.so", ["libbfd-2.40-system.so"]))],
+	    "binutils-x86-64-linux-gnu": [
+		("usr/bin/x86_64-linux-gnu-ld.bfd", _exe(80 * k, ["libbfd-2.40-system.so", "libctf.so.0", "libz.so.1"])),
+		("usr/bin/x86_64-linux-gnu-ld", L("x86_64-linux-gnu-ld.bfd")),
+		("usr/bin/x86_64-linux-gnu-as", _exe(150 * k, ["libopcodes-2.40-system.so", "libbfd-2.40-system.so"])),
+		("usr/bin/x86_64-linux-gnu-objdump", _exe(140 * k, ["libopcodes-2.40-system.so", "libbfd-2.40-system.so", "libctf.so.0"])),
+		("usr/bin/x86_64-linux-gnu-strip", _exe(100 * k, ["libbfd-2.40-system.so"])),
+		("usr/bin/x86_64-linux-gnu-readelf", _exe(200 * k, ["libz.so.1"])),
+		(man + "x86_64-linux-gnu-ld.1.gz", G(60 * k)),
+		(man + "x86_64-linux-gnu-objdump.1.gz", G(30 * k))],
+	    "libctf0": _solib(LIBDIR, "libctf.so.0.0.0", "libctf.so.0", 90 * k, ["libbfd-2.40-system.so", "libz.so.1"]),
+	    "make": [("usr/bin/make", _exe(250 * k, [])), (man + "make.1.gz", G(25 * k))],
+	    "dpkg-dev": [("usr/bin/" + n, T(s * k)) for n, s in (
+		("dpkg-buildpackage", 30), ("dpkg-source", 20), ("dpkg-shlibdeps", 35),
+		("dpkg-architecture", 12), ("dpkg-genchanges", 16))] +
+		[(man + "dpkg-buildpackage.1.gz", G(40 * k)), (man + "dpkg-source.1.gz", G(50 * k))],
+	    "libdpkg-perl": [("usr/share/perl5/Dpkg/%s.pm" % m, T(s * k)) for m, s in (
+		("Source/Package", 30), ("Shlibs/Objdump", 14), ("Control/FieldsCore", 40),
+		("Deps", 16), ("Version", 14), ("Vendor/Debian", 8), ("Changelog/Debian", 10))],
+	    "perl": [("usr/bin/perl5.36-x86_64-linux-gnu", _exe(30 * k, ["libperl.so.5.36"])),
+		("usr/bin/cpan", T(9 * k)), ("usr/bin/perldoc", T(1 * k)),
+		(man + "cpan.1.gz", G(20 * k))],
+	    "perl-modules-5.36": [("usr/share/perl/5.36/%s.pm" % m, T(s * k)) for m, s in (
+		("File/Temp", 50), ("Getopt/Long", 50), ("Pod/Usage", 30), ("Text/Wrap", 6),
+		("File/Find", 30), ("CPAN", 140), ("Storable", 40))],
+	    "libperl5.36": _solib(LIBDIR, "libperl.so.5.36.0", "libperl.so.5.36", 380 * k,
+		["libcrypt.so.1", "libm.so.6"]),
+	    "bzip2": [("usr/bin/bzip2", _exe(40 * k, ["libbz2.so.1.0"])), ("usr/bin/bunzip2", L("bzip2")),
+		(man + "bzip2.1.gz", G(12 * k))],
+	    "xz-utils": [("usr/bin/xz", _exe(80 * k, ["liblzma.so.5"])), ("usr/bin/unxz", L("xz")),
+		("usr/bin/xzcat", L("xz")), (man + "xz.1.gz", G(30 * k))],
+	    "patch": [("usr/bin/patch", _exe(180 * k, [])), (man + "patch.1.gz", G(14 * k))],
+	    "libcc1-0": _solib(LIBDIR, "libcc1.so.0.0.0", "libcc1.so.0", 130 * k, ["libstdc++.so.6"]),
+	    "libisl23": _solib(LIBDIR, "libisl.so.23.2.0", "libisl.so.23", 250 * k, ["libgmp.so.10"]),
+	    "libmpc3": _solib(LIBDIR, "libmpc.so.3.3.1", "libmpc.so.3", 80 * k, ["libmpfr.so.6", "libgmp.so.10"]),
+	    "libmpfr6": _solib(LIBDIR, "libmpfr.so.6.2.0", "libmpfr.so.6", 160 * k, ["libgmp.so.10"]),
+	    "libgomp1": _solib(LIBDIR, "libgomp.so.1.0.0", "libgomp.so.1", 120 * k),
+	    "libatomic1": _solib(LIBDIR, "libatomic.so.1.2.0", "libatomic.so.1", 20 * k),
+	    "libasan8": _solib(LIBDIR, "libasan.so.8.0.0", "libasan.so.8", 200 * k, ["libm.so.6", "libgcc_s.so.1"]),
+	    "libubsan1": _solib(LIBDIR, "libubsan.so.1.0.0", "libubsan.so.1", 80 * k, ["libstdc++.so.6"]),
+	    "fakeroot": [("usr/bin/fakeroot-sysv", T(8 * k)), ("usr/bin/faked-sysv", _exe(40 * k, [])),
+		("usr/bin/fakeroot", L("/etc/alternatives/fakeroot")),
+		(man + "fakeroot-sysv.1.gz", G(8 * k))],
+	    # LD_PRELOADed by the fakeroot script: nothing links to it.
+	    "libfakeroot": [(LIBDIR + "/libfakeroot/libfakeroot-sysv.so", E(60 * k, soname="libfakeroot-0.so", needed=SV_LIBC)),
+		("etc/ld.so.conf.d/fakeroot-x86_64-linux-gnu.conf", b"/usr/lib/x86_64-linux-gnu/libfakeroot\n")],
+	    "python3": [("usr/bin/python3", L("python3.11")),
+		("usr/share/python3/debian_defaults", T(300)),
+		("usr/share/python3/debpython/files.py", T(2 * k)),
+		("usr/share/python3/debpython/version.py", T(6 * k)),
+		(man + "python3.1.gz", L("python3.11.1.gz"))],
+	    "python3-minimal": [],
+	    "python3.11": [("usr/bin/pydoc3.11", b"#! /usr/bin/python3.11\n\nimport pydoc\nif __name__ == '__main__':\n    pydoc.cli()\n"),
+		(man + "python3.11.1.gz", G(14 * k))],
+	    "python3.11-minimal": [("usr/bin/python3.11", _exe(500 * k, ["libm.so.6", "libz.so.1", "libexpat.so.1"]))],
+	    "libpython3.11-minimal": [(STD + m + ".py", T(s * k)) for m, s in (
+		("os", 39), ("abc", 6), ("codecs", 36), ("io", 4), ("site", 23), ("_collections_abc", 32),
+		("functools", 38), ("re/__init__", 16), ("re/_compiler", 26), ("enum", 76), ("types", 10),
+		("posixpath", 16), ("genericpath", 5), ("stat", 5), ("_sitebuiltins", 3))],
+	    "libpython3.11-stdlib": [(STD + m + ".py", T(s * k)) for m, s in (
+		("subprocess", 86), ("typing", 118), ("json/__init__", 14), ("json/decoder", 12),
+		("collections/__init__", 52), ("pathlib", 50), ("shutil", 56), ("tarfile", 104),
+		("zipfile", 88), ("argparse", 100), ("logging/__init__", 80), ("asyncio/base_events", 76),
+		("email/message", 46), ("http/client", 58), ("inspect", 124), ("dataclasses", 58),
+		("threading", 58), ("socket", 37), ("ssl", 54), ("decimal", 1), ("sqlite3/__init__", 2))] +
+		[(STD + "lib-dynload/%s.cpython-311-x86_64-linux-gnu.so" % m, E(s * k, needed=n + SV_LIBC)) for m, s, n in (
+		("_ssl", 80, ["libssl.so.3", "libcrypto.so.3"]), ("_ctypes", 60, ["libffi.so.8"]),
+		("_decimal", 90, ["libmpdec.so.3", "libm.so.6"]), ("_sqlite3", 40, ["libsqlite3.so.0"]),
+		("_json", 30, []))],
+	    "libpython3-stdlib": [],
+	    "media-types": [("etc/mime.types", T(20 * k))],
+	    "libffi8": _solib(LIBDIR, "libffi.so.8.1.2", "libffi.so.8", 40 * k),
+	    "libmpdec3": _solib(LIBDIR, "libmpdec.so.2.5.1", "libmpdec.so.3", 120 * k, ["libm.so.6"]),
+	    "libsqlite3-0": _solib(LIBDIR, "libsqlite3.so.0.8.6", "libsqlite3.so.0", 300 * k, ["libm.so.6"]),
+	    "libexpat1": _solib(LIBDIR, "libexpat.so.1.8.10", "libexpat.so.1", 90 * k),
+	    "ca-certificates": [("usr/share/ca-certificates/mozilla/%s.crt" % n, T(2 * k)) for n in (
+		"ISRG_Root_X1", "DigiCert_Global_Root_G2", "GlobalSign_Root_CA", "Amazon_Root_CA_1",
+		"Baltimore_CyberTrust_Root", "USERTrust_RSA_Certification_Authority")] +
+		[("usr/sbin/update-ca-certificates", T(7 * k))],
+	    "openssl": [("usr/bin/openssl", _exe(200 * k, ["libssl.so.3", "libcrypto.so.3"])),
+		("etc/ssl/openssl.cnf", T(12 * k))],
+	    "python3-pip": [("usr/bin/pip3", b"#!/usr/bin/python3\nimport re\nimport sys\n"
+		b"from pip._internal.cli.main import main\nif __name__ == '__main__':\n    sys.exit(main())\n")] +
+		[(DIST + "pip/%s.py" % m, T(s * k)) for m, s in (
+		("__init__", 1), ("_internal/req/req_install", 34), ("_internal/index/package_finder", 38),
+		("_internal/resolution/resolvelib/factory", 30), ("_vendor/rich/console", 98),
+		("_vendor/requests/models", 35), ("_vendor/pygments/lexer", 34),
+		("_vendor/urllib3/connectionpool", 40))],
+	    "python3-setuptools": [(DIST + m + ".py", T(s * k)) for m, s in (
+		("setuptools/__init__", 9), ("setuptools/dist", 45), ("setuptools/command/build_ext", 16),
+		("setuptools/_distutils/ccompiler", 48), ("_distutils_hack/__init__", 6))],
+	    "python3-pkg-resources": [(DIST + "pkg_resources/__init__.py", T(140 * k)),
+		(DIST + "pkg_resources/_vendor/packaging/version.py", T(16 * k))],
+	    "python3-wheel": [(DIST + "wheel/%s.py" % m, T(s * k)) for m, s in (
+		("__init__", 1), ("bdist_wheel", 20), ("wheelfile", 7), ("metadata", 6))],
+	}
+	for d in debs:
+		sv_deb(l1, book, rng, d, files[d.name])
+	l1.symlink("etc/alternatives/fakeroot", "/usr/bin/fakeroot-sysv")
+	l1.file("etc/ssl/certs/ca-certificates.crt", text(rng, 150 * k))	# update-ca-certificates
+	lists = "var/lib/apt/lists/"
+	l1.file(lists + "deb.debian.org_debian_dists_bookworm_InRelease", text(rng, 151 * k))
+	l1.file(lists + "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4", rng.randbytes(560 * k))
+	l1.file(lists + "deb.debian.org_debian_dists_bookworm-updates_InRelease", text(rng, 55 * k))
+	l1.file(lists + "deb.debian.org_debian_dists_bookworm-updates_main_binary-amd64_Packages.lz4", rng.randbytes(3 * k))
+	l1.file(lists + "deb.debian.org_debian-security_dists_bookworm-security_InRelease", text(rng, 48 * k))
+	l1.file(lists + "deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.lz4", rng.randbytes(150 * k))
+	l1.file(lists + "lock", b"")
+	l1.dir(lists + "partial", 0o700)
+	l1.dir("var/cache/apt/archives/partial", 0o700)	# docker-clean: no .deb, no pkgcache.bin
+	l1.file("var/lib/apt/extended_states", sv_extended_states(debs))
+	sv_dpkg_write(l1, base_debs + debs, debs)		# rewrites status: the old one is waste
+	l1.file("var/log/apt/history.log", text(rng, 6 * k))
+	l1.file("var/log/apt/term.log", text(rng, 40 * k))
+	l1.file("var/log/dpkg.log", text(rng, 60 * k))	# rewrites layer 0's
+	l1.file("etc/ld.so.cache", rng.randbytes(19 * k))		# ldconfig trigger
+	return l1, debs
+
+# The nvidia-*-cu12 wheels torch 2.5.1 requires: (wheel, version, directory
+# under site-packages/nvidia, libraries (file, soname, size KiB, DT_NEEDED,
+# DT_RUNPATH, debug KiB), headers (name, KiB), Requires-Dist).  Sonames as
+# the CUDA 12.4 wheels ship them (kb-facts.md 1.3); sizes scaled down.
+SV_NVIDIA = [
+    ("nvidia-cublas-cu12", "12.4.5.8", "cublas",
+	[("libcublas.so.12", 150, ["libcublasLt.so.12"], "$ORIGIN", 0),
+	 ("libcublasLt.so.12", 420, [], "$ORIGIN", 0),
+	 ("libnvblas.so.12", 17, ["libcublas.so.12"], "$ORIGIN", 0)],
+	[("cublas_api.h", 60), ("cublasLt.h", 40), ("cublas_v2.h", 8)], []),
+    ("nvidia-cuda-cupti-cu12", "12.4.127", "cuda_cupti",
+	[("libcupti.so.12", 95, [], "$ORIGIN", 0),
+	 ("libnvperf_host.so", 128, [], "$ORIGIN", 0),
+	 ("libpcsamplingutil.so", 14, [], "$ORIGIN", 0)],
+	[("cupti.h", 6), ("cupti_activity.h", 70)], []),
+    ("nvidia-cuda-nvrtc-cu12", "12.4.127", "cuda_nvrtc",
+	[("libnvrtc.so.12", 186, [], "$ORIGIN", 0),
+	 ("libnvrtc-builtins.so.12.4", 44, [], "$ORIGIN", 0)],
+	[("nvrtc.h", 30)], []),
+    ("nvidia-cuda-runtime-cu12", "12.4.127", "cuda_runtime",
+	[("libcudart.so.12", 58, [], "$ORIGIN", 0)],
+	[("cuda_runtime_api.h", 90), ("driver_types.h", 110), ("cuda.h", 50)], []),
+    ("nvidia-cudnn-cu12", "9.1.0.70", "cudnn",
+	[("libcudnn.so.9", 9, [], "$ORIGIN", 0),
+	 ("libcudnn_graph.so.9", 48, [], "$ORIGIN", 0),
+	 ("libcudnn_ops.so.9", 98, ["libcudnn_graph.so.9"], "$ORIGIN", 0),
+	 ("libcudnn_cnn.so.9", 34, ["libcudnn_ops.so.9", "libcudnn_graph.so.9"], "$ORIGIN", 0),
+	 ("libcudnn_adv.so.9", 113, ["libcudnn_ops.so.9", "libcudnn_graph.so.9"], "$ORIGIN", 0),
+	 ("libcudnn_engines_precompiled.so.9", 300, ["libcudnn_graph.so.9"], "$ORIGIN", 0),
+	 ("libcudnn_engines_runtime_compiled.so.9", 32, ["libcudnn_graph.so.9"], "$ORIGIN", 0),
+	 ("libcudnn_heuristic.so.9", 66, ["libcudnn_graph.so.9"], "$ORIGIN", 0)],
+	[("cudnn.h", 3), ("cudnn_graph.h", 36), ("cudnn_ops.h", 64)],
+	["nvidia-cublas-cu12"]),
+    ("nvidia-cufft-cu12", "11.2.1.3", "cufft",
+	[("libcufft.so.11", 270, [], "$ORIGIN", 0),
+	 ("libcufftw.so.11", 23, ["libcufft.so.11"], "$ORIGIN", 0)],
+	[("cufft.h", 13), ("cufftXt.h", 11)], ["nvidia-nvjitlink-cu12"]),
+    ("nvidia-curand-cu12", "10.3.5.147", "curand",
+	[("libcurand.so.10", 205, [], "$ORIGIN", 0)],
+	[("curand.h", 44), ("curand_kernel.h", 52)], []),
+    ("nvidia-cusolver-cu12", "11.6.1.9", "cusolver",
+	[("libcusolver.so.11", 236, ["libcublas.so.12", "libcublasLt.so.12", "libcusparse.so.12", "libnvJitLink.so.12"],
+	    "$ORIGIN/../../cublas/lib:$ORIGIN/../../cusparse/lib:$ORIGIN/../../nvjitlink/lib:$ORIGIN", 0),
+	 ("libcusolverMg.so.11", 106, ["libcublas.so.12", "libcublasLt.so.12", "libnvJitLink.so.12"],
+	    "$ORIGIN/../../cublas/lib:$ORIGIN/../../nvjitlink/lib:$ORIGIN", 0)],
+	[("cusolverDn.h", 150), ("cusolverSp.h", 20)],
+	["nvidia-cublas-cu12", "nvidia-nvjitlink-cu12", "nvidia-cusparse-cu12"]),
+    ("nvidia-cusparse-cu12", "12.3.1.170", "cusparse",
+	[("libcusparse.so.12", 320, ["libnvJitLink.so.12"], "$ORIGIN/../../nvjitlink/lib:$ORIGIN", 0)],
+	[("cusparse.h", 130)], ["nvidia-nvjitlink-cu12"]),
+    ("nvidia-nccl-cu12", "2.21.5", "nccl",
+	[("libnccl.so.2", 240, [], "$ORIGIN", 70)],
+	[("nccl.h", 20), ("nccl_net.h", 18)], []),
+    ("nvidia-nvjitlink-cu12", "12.4.127", "nvjitlink",
+	[("libnvJitLink.so.12", 165, [], "$ORIGIN", 0)],
+	[("nvJitLink.h", 16)], []),
+    ("nvidia-nvtx-cu12", "12.4.127", "nvtx",
+	[("libnvToolsExt.so.1", 11, [], "$ORIGIN", 0)],
+	[("nvToolsExt.h", 52), ("nvToolsExtCuda.h", 6)], []),
+]
+
+# torch 2.5.1's Requires-Dist, as PyPI's METADATA has it.
+SV_TORCH_REQUIRES = [
+    "filelock", "typing-extensions>=4.8.0", "networkx", "jinja2", "fsspec",
+    'nvidia-cuda-nvrtc-cu12==12.4.127; platform_system == "Linux" and platform_machine == "x86_64"',
+    'nvidia-cuda-runtime-cu12==12.4.127; platform_system == "Linux" and platform_machine == "x86_64"',
+    'nvidia-cuda-cupti-cu12==12.4.127; platform_system == "Linux" and platform_machine == "x86_64"',
+    'nvidia-cudnn-cu12==9.1.0.70; platform_system == "Linux" and platform_machine == "x86_64"',
+    'nvidia-cublas-cu12==12.4.5.8; platform_system == "Linux" and platform_machine == "x86_64"',
+    'nvidia-cufft-cu12==11.2.1.3; platform_system == "Linux" and platform_machine == "x86_64"',
+    'nvidia-curand-cu12==10.3.5.147; platform_system == "Linux" and platform_machine == "x86_64"',
+    'nvidia-cusolver-cu12==11.6.1.9; platform_system == "Linux" and platform_machine == "x86_64"',
+    'nvidia-cusparse-cu12==12.3.1.170; platform_system == "Linux" and platform_machine == "x86_64"',
+    'nvidia-nccl-cu12==2.21.5; platform_system == "Linux" and platform_machine == "x86_64"',
+    'nvidia-nvtx-cu12==12.4.127; platform_system == "Linux" and platform_machine == "x86_64"',
+    'nvidia-nvjitlink-cu12==12.4.127; platform_system == "Linux" and platform_machine == "x86_64"',
+    'triton==3.1.0; platform_system == "Linux" and platform_machine == "x86_64" and python_version < "3.13"',
+    'setuptools; python_version >= "3.12"',
+    'sympy==1.12.1; python_version == "3.8"',
+    'sympy==1.13.1; python_version >= "3.9"',
+    "Provides-Extra: opt-einsum",
+    'opt-einsum>=3.3; extra == "opt-einsum"',
+    "Provides-Extra: optree",
+    'optree>=0.12.0; extra == "optree"',
+]
+# What they come to for CPython 3.11 on Linux x86_64: setuptools (>= 3.12)
+# and sympy 1.12.1 (3.8) drop out, the extras do not count.
+SV_TORCH_EDGES = ["filelock", "typing-extensions", "networkx", "jinja2", "fsspec"] + \
+    [w[0] for w in SV_NVIDIA] + ["triton", "sympy"]
+
+
+def sv_pip_layer(book, rng, k):
+	"""Layer 2: pip install torch numpy scipy safetensors tensorboard jupyter."""
+	l2 = Layer("/bin/sh -c pip install torch==2.5.1 numpy==1.26.4 scipy==1.14.1 "
+	    "safetensors==0.4.5 tensorboard==2.18.0 jupyter==1.1.1")
+	S = SITE
+
+	def P(name, version, files, **kw):
+		sv_pip(l2, book, rng, S, name, version, files, **kw)
+
+	def py(prefix, mods):
+		return [("%s/%s.py" % (prefix, m), T(int(s * k))) for m, s in mods]
+
+	def hdr(prefix, hs):
+		return [("%s/%s" % (prefix, h), T(int(s * k))) for h, s in hs]
+
+	# torch and what it requires.
+	P("torch", "2.5.1", [
+	    ("torch/_C.cpython-311-x86_64-linux-gnu.so", E(40 * k, needed=["libtorch_python.so"] + SV_LIBC, runpath="$ORIGIN/lib")),
+	    ("torch/lib/libtorch_python.so", E(300 * k, soname="libtorch_python.so", needed=[
+		"libtorch.so", "libshm.so", "libtorch_cpu.so", "libtorch_cuda.so", "libc10_cuda.so", "libc10.so",
+		"libcudart.so.12", "libnvToolsExt.so.1", "libstdc++.so.6", "libgcc_s.so.1"] + SV_LIBC,
+		runpath=SV_TORCH_RUNPATH)),
+	    ("torch/lib/libtorch.so", E(20 * k, soname="libtorch.so", needed=["libtorch_cpu.so", "libtorch_cuda.so"] + SV_LIBC,
+		runpath="$ORIGIN")),
+	    ("torch/lib/libtorch_cpu.so", E(700 * k, soname="libtorch_cpu.so", needed=[
+		"libc10.so", "libgomp-a34b3233.so.1", "libstdc++.so.6", "libm.so.6"] + SV_LIBC, runpath="$ORIGIN")),
+	    ("torch/lib/libtorch_cuda.so", E(600 * k, soname="libtorch_cuda.so", needed=[
+		"libc10_cuda.so", "libcudart.so.12", "libcusparse.so.12", "libcufft.so.11", "libcurand.so.10",
+		"libcusolver.so.11", "libcublas.so.12", "libcublasLt.so.12", "libcudnn.so.9", "libnccl.so.2",
+		"libnvToolsExt.so.1", "libcupti.so.12", "libtorch_cpu.so", "libc10.so", "libstdc++.so.6"] + SV_LIBC,
+		runpath=SV_TORCH_RUNPATH)),
+	    ("torch/lib/libc10.so", E(80 * k, soname="libc10.so", needed=["libstdc++.so.6"] + SV_LIBC)),
+	    ("torch/lib/libc10_cuda.so", E(40 * k, soname="libc10_cuda.so", needed=["libcudart.so.12", "libc10.so"] + SV_LIBC,
+		runpath=SV_TORCH_RUNPATH)),
+	    ("torch/lib/libgomp-a34b3233.so.1", E(40 * k, soname="libgomp-a34b3233.so.1", needed=SV_LIBC)),
+	    ("torch/lib/libshm.so", E(20 * k, soname="libshm.so", needed=["libtorch_cpu.so", "libc10.so"] + SV_LIBC,
+		runpath="$ORIGIN")),
+	    ("torch/bin/torch_shm_manager", E(30 * k, interp=LDSO, needed=["libshm.so", "libtorch_cpu.so", "libc10.so"] + SV_LIBC,
+		runpath="$ORIGIN/../lib"))] +
+	    py("torch", (("__init__", 100), ("_tensor", 60), ("functional", 40), ("nn/__init__", 2),
+		("nn/functional", 120), ("nn/modules/module", 100), ("cuda/__init__", 40),
+		("_dynamo/eval_frame", 60), ("distributed/run", 30), ("serialization", 55))) +
+	    hdr("torch/include", (("ATen/Tensor.h", 10), ("ATen/Functions.h", 60), ("ATen/core/TensorBody.h", 260),
+		("ATen/ops/add.h", 4), ("c10/core/TensorImpl.h", 40), ("c10/cuda/CUDAStream.h", 9),
+		("torch/csrc/api/include/torch/nn/module.h", 20))),
+	    requires=SV_TORCH_REQUIRES, edges=SV_TORCH_EDGES, requested=True, meta_pad=24 * k,
+	    scripts=[("torchrun", "torch.distributed.run:main")],
+	    summary="Tensors and Dynamic neural networks in Python with strong GPU acceleration")
+	for wheel, version, comp, libs, hdrs, req in SV_NVIDIA:
+		base = "nvidia/" + comp
+		files = [(base + "/__init__.py", b""), (base + "/lib/__init__.py", b"")]
+		for fname, size, needed, runpath, debug in libs:
+			files.append((base + "/lib/" + fname, E(size * k, soname=fname, needed=needed + SV_LIBC,
+			    runpath=runpath, debug=debug * k)))
+		files += hdr(base + "/include", hdrs)
+		P(wheel, version, files, requires=req, edges=req, meta_pad=1600,
+		    license="NVIDIA Proprietary Software", tag="py3-none-manylinux2014_x86_64",
+		    summary="CUDA %s native libraries" % comp)
+	P("triton", "3.1.0", py("triton", (("__init__", 2), ("compiler/compiler", 16), ("runtime/jit", 38),
+	    ("language/core", 70), ("backends/nvidia/driver", 18))) + [
+	    # triton ships its own ptxas and cuda.h for torch.compile.
+	    ("triton/backends/nvidia/bin/ptxas", E(220 * k, etype=2)),
+	    ("triton/backends/nvidia/include/cuda.h", T(48 * k))],
+	    requires=["filelock", 'cmake>=3.20; extra == "build"', 'lit; extra == "build"',
+		'autopep8; extra == "tests"', 'pytest; extra == "tests"'],
+	    edges=["filelock"], meta_pad=900, license="MIT",
+	    summary="A language and compiler for custom Deep Learning operations")
+	P("sympy", "1.13.1", py("sympy", (("__init__", 29), ("core/expr", 140), ("core/basic", 70),
+	    ("printing/latex", 120), ("solvers/solvers", 130), ("core/tests/__init__", 0),
+	    ("core/tests/test_expr", 70))),
+	    requires=["mpmath<1.4,>=1.1.0", "Provides-Extra: dev", 'hypothesis>=6.70.0; extra == "dev"',
+		'pytest>=7.1.0; extra == "dev"'],
+	    edges=["mpmath"], meta_pad=2 * k, scripts=[("isympy", "isympy:main")],
+	    summary="Computer algebra system (CAS) in Python")
+	P("mpmath", "1.3.0", py("mpmath", (("__init__", 8), ("ctx_mp", 49), ("libmp/libmpf", 45),
+	    ("tests/__init__", 0), ("tests/test_basic_ops", 15))),
+	    requires=["Provides-Extra: tests", 'pytest>=4.6; extra == "tests"'], meta_pad=1500,
+	    summary="Python library for arbitrary-precision floating-point arithmetic")
+	P("networkx", "3.4.2", py("networkx", (("__init__", 1), ("classes/graph", 70),
+	    ("algorithms/shortest_paths/weighted", 80), ("algorithms/tests/__init__", 0),
+	    ("algorithms/tests/test_cycles", 34))),
+	    requires=["Provides-Extra: default", 'numpy>=1.24; extra == "default"',
+		'scipy!=1.11.0,!=1.11.1,>=1.10; extra == "default"'],
+	    meta_pad=5 * k, summary="Python package for creating and manipulating graphs and networks")
+	P("jinja2", "3.1.4", py("jinja2", (("__init__", 2), ("environment", 60), ("compiler", 72),
+	    ("filters", 52))),
+	    requires=["MarkupSafe>=2.0", "Provides-Extra: i18n", 'Babel>=2.7; extra == "i18n"'],
+	    edges=["MarkupSafe"], meta_pad=3 * k, summary="A very fast and expressive template engine.")
+	P("MarkupSafe", "3.0.2", py("markupsafe", (("__init__", 13),)) + [
+	    ("markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so", E(44 * k, needed=SV_LIBC)),
+	    ("markupsafe/_speedups.pyi", T(1 * k))],
+	    meta_pad=3 * k, summary="Safely add untrusted strings to HTML/XML markup.")
+	P("fsspec", "2024.10.0", py("fsspec", (("__init__", 2), ("spec", 77), ("core", 24),
+	    ("implementations/local", 16))),
+	    requires=["Provides-Extra: http", 'aiohttp!=4.0.0a0,!=4.0.0a1; extra == "http"'],
+	    meta_pad=11 * k, summary="File-system specification")
+	P("filelock", "3.16.1", py("filelock", (("__init__", 2), ("_api", 14), ("_unix", 2))),
+	    requires=["Provides-Extra: testing", 'pytest>=8.3.3; extra == "testing"'],
+	    meta_pad=2 * k, summary="A platform independent file lock.", license="Unlicense")
+	P("typing-extensions", "4.12.2", [("typing_extensions.py", T(134 * k))],
+	    meta_pad=3 * k, summary="Backported and Experimental Type Hints for Python 3.8+",
+	    license="PSF-2.0")
+
+	# numpy, scipy, safetensors: what the app imports.
+	P("numpy", "1.26.4", py("numpy", (("__init__", 16), ("lib/function_base", 190),
+	    ("core/numeric", 80), ("linalg/linalg", 90), ("core/tests/__init__", 0),
+	    ("core/tests/test_multiarray", 220), ("lib/tests/test_function_base", 110))) + [
+	    ("numpy/core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so", E(450 * k,
+		needed=["libopenblas64_p-r0-0cf96a72.3.23.dev.so", "libm.so.6"] + SV_LIBC,
+		runpath="$ORIGIN/../../numpy.libs")),
+	    ("numpy/linalg/_umath_linalg.cpython-311-x86_64-linux-gnu.so", E(110 * k,
+		needed=["libopenblas64_p-r0-0cf96a72.3.23.dev.so"] + SV_LIBC, runpath="$ORIGIN/../../numpy.libs")),
+	    ("numpy.libs/libopenblas64_p-r0-0cf96a72.3.23.dev.so", E(500 * k,
+		soname="libopenblas64_p-r0-0cf96a72.3.23.dev.so",
+		needed=["libgfortran-040039e1.so.5.0.0", "libm.so.6"] + SV_LIBC, runpath="$ORIGIN")),
+	    ("numpy.libs/libgfortran-040039e1.so.5.0.0", E(140 * k, soname="libgfortran-040039e1.so.5.0.0",
+		needed=["libquadmath-96973f99.so.0.0.0"] + SV_LIBC, runpath="$ORIGIN")),
+	    ("numpy.libs/libquadmath-96973f99.so.0.0.0", E(50 * k, soname="libquadmath-96973f99.so.0.0.0",
+		needed=SV_LIBC))] +
+	    hdr("numpy/core/include/numpy", (("ndarraytypes.h", 68), ("ndarrayobject.h", 10),
+		("npy_common.h", 36), ("ufuncobject.h", 12))),
+	    requested=True, meta_pad=5 * k, scripts=[("f2py", "numpy.f2py.f2py2e:main")],
+	    summary="Fundamental package for array computing in Python")
+	P("scipy", "1.14.1", py("scipy", (("__init__", 5), ("linalg/_basic", 70),
+	    ("optimize/_optimize", 150), ("linalg/tests/__init__", 0), ("linalg/tests/test_basic", 78))) + [
+	    ("scipy/linalg/_fblas.cpython-311-x86_64-linux-gnu.so", E(160 * k,
+		needed=["libscipy_openblas-c128ec02.so"] + SV_LIBC, runpath="$ORIGIN/../../scipy.libs")),
+	    ("scipy.libs/libscipy_openblas-c128ec02.so", E(430 * k, soname="libscipy_openblas-c128ec02.so",
+		needed=["libgfortran-040039e1.so.5.0.0"] + SV_LIBC, runpath="$ORIGIN")),
+	    ("scipy.libs/libgfortran-040039e1.so.5.0.0", E(140 * k, soname="libgfortran-040039e1.so.5.0.0",
+		needed=["libquadmath-96973f99.so.0.0.0"] + SV_LIBC, runpath="$ORIGIN")),
+	    ("scipy.libs/libquadmath-96973f99.so.0.0.0", E(50 * k, soname="libquadmath-96973f99.so.0.0.0",
+		needed=SV_LIBC))],
+	    requires=["numpy<2.3,>=1.23.5", "Provides-Extra: test", 'pytest; extra == "test"',
+		'hypothesis>=6.30; extra == "test"'],
+	    edges=["numpy"], requested=True, meta_pad=3 * k,
+	    summary="Fundamental algorithms for scientific computing in Python")
+	P("safetensors", "0.4.5", py("safetensors", (("__init__", 1), ("torch", 18), ("numpy", 6))) + [
+	    ("safetensors/_safetensors_rust.abi3.so", E(250 * k, needed=["libgcc_s.so.1"] + SV_LIBC))],
+	    requires=["Provides-Extra: torch", 'safetensors[numpy]; extra == "torch"',
+		'torch>=1.10; extra == "torch"'],
+	    requested=True, meta_pad=4 * k, license="Apache-2.0", tag="cp38-abi3-manylinux_2_17_x86_64",
+	    summary="Fast and Safe Tensor serialization")
+
+	# tensorboard 2.18.0 and its requirements.
+	P("tensorboard", "2.18.0", py("tensorboard", (("__init__", 4), ("program", 32), ("main", 2),
+	    ("manager", 17), ("plugins/scalar/scalars_plugin", 12), ("plugins/core/core_plugin", 30),
+	    ("backend/application", 24), ("compat/proto/summary_pb2", 10))) + [
+	    ("tensorboard/webfiles.zip", R(200 * k))],
+	    requires=["absl-py>=0.4", "grpcio>=1.48.2", "markdown>=2.6.8", "numpy>=1.12.0", "packaging",
+		"protobuf!=4.24.0,>=3.19.6", "setuptools>=41.0.0", "six>1.9",
+		"tensorboard-data-server<0.8.0,>=0.7.0", "werkzeug>=1.0.1"],
+	    edges=["absl-py", "grpcio", "markdown", "numpy", "packaging", "protobuf", "setuptools",
+		"six", "tensorboard-data-server", "werkzeug"],
+	    requested=True, meta_pad=2 * k, license="Apache 2.0", tag="py3-none-any",
+	    scripts=[("tensorboard", "tensorboard.main:run_main")],
+	    summary="TensorBoard lets you watch Tensors Flow")
+	P("tensorboard-data-server", "0.7.2", [("tensorboard_data_server/__init__.py", T(1 * k)),
+	    # The Rust "RustBoard" server, shipped unstripped (tensorboard#6766).
+	    ("tensorboard_data_server/bin/server", E(190 * k, interp=LDSO, needed=["libgcc_s.so.1", "libm.so.6"] + SV_LIBC,
+		debug=110 * k))],
+	    meta_pad=1 * k, license="Apache 2.0", tag="py3-none-manylinux_2_31_x86_64",
+	    summary="Fast data loading for TensorBoard")
+	P("absl-py", "2.1.0", py("absl", (("__init__", 1), ("app", 16), ("flags/_flagvalues", 52),
+	    ("logging/__init__", 46))),
+	    meta_pad=2 * k, license="Apache 2.0", tag="py3-none-any",
+	    summary="Abseil Python Common Libraries")
+	P("grpcio", "1.68.0", py("grpc", (("__init__", 86), ("_channel", 82), ("_server", 54))) + [
+	    ("grpc/_cython/cygrpc.cpython-311-x86_64-linux-gnu.so", E(330 * k, needed=["libm.so.6", "libstdc++.so.6"] + SV_LIBC))],
+	    requires=["Provides-Extra: protobuf", 'grpcio-tools>=1.68.0; extra == "protobuf"'],
+	    meta_pad=4 * k, license="Apache License 2.0", summary="HTTP/2-based RPC framework")
+	P("markdown", "3.7", py("markdown", (("__init__", 2), ("core", 21), ("blockprocessors", 27),
+	    ("extensions/toc", 17))),
+	    requires=['importlib-metadata>=4.4; python_version < "3.10"', "Provides-Extra: docs",
+		'mkdocs>=1.5; extra == "docs"'],
+	    meta_pad=3 * k, tag="py3-none-any", summary="Python implementation of John Gruber's Markdown.")
+	P("protobuf", "5.28.3", py("google/protobuf", (("__init__", 1), ("descriptor", 52),
+	    ("message", 15), ("json_format", 38))) + [
+	    ("google/_upb/_message.abi3.so", E(210 * k, needed=SV_LIBC))],
+	    meta_pad=600, tag="cp38-abi3-manylinux2014_x86_64", summary="")
+	P("six", "1.16.0", [("six.py", T(34 * k))], meta_pad=1 * k, license="MIT", tag="py2.py3-none-any",
+	    summary="Python 2 and 3 compatibility utilities")
+	P("werkzeug", "3.1.3", py("werkzeug", (("__init__", 1), ("serving", 39), ("routing/map", 36),
+	    ("wrappers/request", 24))) + [("werkzeug/debug/shared/debugger.js", T(10 * k))],
+	    requires=["MarkupSafe>=2.1.1", "Provides-Extra: watchdog", 'watchdog>=2.3; extra == "watchdog"'],
+	    edges=["MarkupSafe"], meta_pad=3 * k, tag="py3-none-any",
+	    summary="The comprehensive WSGI web application library.")
+	P("packaging", "24.2", py("packaging", (("__init__", 1), ("version", 16), ("specifiers", 39),
+	    ("requirements", 3), ("markers", 10), ("tags", 21))),
+	    meta_pad=3 * k, tag="py3-none-any", summary="Core utilities for Python packages")
+	P("setuptools", "75.6.0", py("setuptools", (("__init__", 9), ("dist", 38), ("command/build_ext", 18),
+	    ("_distutils/ccompiler", 47), ("tests/__init__", 1), ("tests/test_dist", 9))) +
+	    py("pkg_resources", (("__init__", 125),)) + py("_distutils_hack", (("__init__", 6),)) +
+	    [("distutils-precedence.pth", b"import os; var = 'SETUPTOOLS_USE_DISTUTILS'; "
+		b"enabled = os.environ.get(var, 'local') == 'local'; enabled and "
+		b"__import__('_distutils_hack').add_shim(); \n")],
+	    requires=["Provides-Extra: test", 'pytest!=8.1.*,>=6; extra == "test"'],
+	    meta_pad=6 * k, license="MIT", tag="py3-none-any",
+	    summary="Easily download, build, install, upgrade, and uninstall Python packages")
+
+	# jupyter's family, trimmed to 18 packages: every Requires-Dist line
+	# below is in the real METADATA; requirements on packages left out of
+	# the image are left out of the lines too.
+	P("jupyter", "1.1.1", [],
+	    requires=["notebook", "jupyter-console", "nbconvert", "ipykernel", "ipywidgets", "jupyterlab"],
+	    edges=["notebook", "jupyter-console", "nbconvert", "ipykernel", "ipywidgets", "jupyterlab"],
+	    requested=True, meta_pad=1 * k, tag="py2.py3-none-any",
+	    summary="Jupyter metapackage. Install all the Jupyter components in one go.")
+	P("notebook", "7.2.2", py("notebook", (("__init__", 1), ("app", 13))) + [
+	    ("notebook/static/main.js", T(60 * k)), ("notebook/templates/tree.html", T(2 * k))],
+	    data=[("share/jupyter/labextensions/@jupyter-notebook/lab-extension/static/remoteEntry.js", T(30 * k)),
+		("etc/jupyter/jupyter_server_config.d/notebook.json", b'{\n  "ServerApp": {\n    "jpserver_extensions": {\n      "notebook": true\n    }\n  }\n}\n')],
+	    requires=["jupyter-server<3,>=2.4.0", "jupyterlab<4.3,>=4.2.0", "tornado>=6.2.0"],
+	    edges=["jupyter-server", "jupyterlab", "tornado"], meta_pad=3 * k, tag="py3-none-any",
+	    scripts=[("jupyter-notebook", "notebook.app:main")],
+	    summary="Jupyter Notebook - A web-based notebook environment for interactive computing")
+	P("jupyterlab", "4.2.5", py("jupyterlab", (("__init__", 1), ("labapp", 36), ("commands", 86))),
+	    data=[("share/jupyter/lab/static/%s.js" % n, T(s * k)) for n, s in (
+		("jlab_core.4c8e3f", 210), ("remoteEntry.1f0e2a", 18), ("vendors-node_modules.8b1f", 95))] +
+		[("share/jupyter/lab/schemas/@jupyterlab/notebook-extension/tracker.json", T(25 * k))],
+	    requires=["ipykernel>=6.5.0", "jinja2>=3.0.3", "jupyter-core", "jupyter-server<3,>=2.4.0",
+		"packaging", "setuptools>=40.1.0", "tornado>=6.2.0", "traitlets"],
+	    edges=["ipykernel", "jinja2", "jupyter-core", "jupyter-server", "packaging", "setuptools",
+		"tornado", "traitlets"], meta_pad=5 * k, tag="py3-none-any",
+	    scripts=[("jupyter-lab", "jupyterlab.labapp:main"), ("jlpm", "jupyterlab.jlpmapp:main")],
+	    summary="JupyterLab computational environment")
+	P("ipykernel", "6.29.5", py("ipykernel", (("__init__", 1), ("kernelapp", 27), ("ipkernel", 28),
+	    ("kernelbase", 47))),
+	    data=[("share/jupyter/kernels/python3/kernel.json", b'{\n "argv": ["python", "-m", "ipykernel_launcher", '
+		b'"-f", "{connection_file}"],\n "display_name": "Python 3 (ipykernel)",\n "language": "python"\n}\n')],
+	    requires=["comm>=0.1.1", "ipython>=7.23.1", "jupyter-client>=6.1.12", "jupyter-core!=5.0.*,>=4.12",
+		"packaging", "pyzmq>=24", "tornado>=6.1", "traitlets>=5.4.0"],
+	    edges=["comm", "ipython", "jupyter-client", "jupyter-core", "packaging", "pyzmq", "tornado",
+		"traitlets"], meta_pad=2 * k, tag="py3-none-any", summary="IPython Kernel for Jupyter")
+	P("ipywidgets", "8.1.5", py("ipywidgets", (("__init__", 2), ("widgets/widget", 30),
+	    ("widgets/interaction", 22))),
+	    requires=["comm>=0.1.3", "ipython>=6.1.0", "traitlets>=4.3.1"],
+	    edges=["comm", "ipython", "traitlets"], meta_pad=2 * k, tag="py3-none-any",
+	    summary="Jupyter interactive widgets")
+	P("nbconvert", "7.16.4", py("nbconvert", (("__init__", 1), ("exporters/html", 14),
+	    ("exporters/templateexporter", 26), ("filters/markdown_mistune", 17))),
+	    data=[("share/jupyter/nbconvert/templates/lab/index.html.j2", T(9 * k))],
+	    requires=["jinja2>=3.0", "jupyter-core>=4.7", "markupsafe>=2.0", "nbformat>=5.7", "packaging",
+		"pygments>=2.4.1", "traitlets>=5.1"],
+	    edges=["jinja2", "jupyter-core", "MarkupSafe", "nbformat", "packaging", "pygments", "traitlets"],
+	    meta_pad=6 * k, tag="py3-none-any", scripts=[("jupyter-nbconvert", "nbconvert.nbconvertapp:main")],
+	    summary="Converting Jupyter Notebooks (.ipynb files) to other formats.")
+	P("jupyter-console", "6.6.3", py("jupyter_console", (("__init__", 1), ("app", 5), ("ptshell", 40))),
+	    requires=["ipykernel>=6.14", "ipython", "jupyter-client>=7.0.0", "jupyter-core!=5.0.*,>=4.12",
+		"prompt-toolkit>=3.0.30", "pygments", "pyzmq>=17", "traitlets>=5.4"],
+	    edges=["ipykernel", "ipython", "jupyter-client", "jupyter-core", "prompt-toolkit", "pygments",
+		"pyzmq", "traitlets"], meta_pad=2 * k, tag="py3-none-any",
+	    scripts=[("jupyter-console", "jupyter_console.app:main")],
+	    summary="Jupyter terminal console")
+	P("ipython", "8.29.0", py("IPython", (("__init__", 6), ("core/interactiveshell", 150),
+	    ("core/completer", 120), ("terminal/interactiveshell", 38), ("core/tests/__init__", 0),
+	    ("core/tests/test_interactiveshell", 36))),
+	    requires=["prompt-toolkit<3.1.0,>=3.0.41", "pygments>=2.4.0", "traitlets>=5.13.0",
+		'typing-extensions>=4.6; python_version < "3.12"', 'exceptiongroup; python_version < "3.11"'],
+	    edges=["prompt-toolkit", "pygments", "traitlets", "typing-extensions"], meta_pad=4 * k,
+	    tag="py3-none-any", scripts=[("ipython", "IPython:start_ipython"), ("ipython3", "IPython:start_ipython")],
+	    summary="IPython: Productive Interactive Computing")
+	P("traitlets", "5.14.3", py("traitlets", (("__init__", 1), ("traitlets", 140),
+	    ("config/application", 42))),
+	    meta_pad=4 * k, tag="py3-none-any", summary="Traitlets Python configuration system")
+	P("jupyter-client", "8.6.3", py("jupyter_client", (("__init__", 1), ("manager", 30),
+	    ("session", 38), ("connect", 26))),
+	    requires=["jupyter-core!=5.0.*,>=4.12", "pyzmq>=23.0", "tornado>=6.2", "traitlets>=5.3"],
+	    edges=["jupyter-core", "pyzmq", "tornado", "traitlets"], meta_pad=3 * k, tag="py3-none-any",
+	    summary="Jupyter protocol implementation and client libraries")
+	P("jupyter-core", "5.7.2", py("jupyter_core", (("__init__", 1), ("paths", 36), ("command", 15))) +
+	    [("jupyter.py", T(200))],
+	    requires=["traitlets>=5.3"], edges=["traitlets"], meta_pad=2 * k, tag="py3-none-any",
+	    scripts=[("jupyter", "jupyter_core.command:main"), ("jupyter-migrate", "jupyter_core.migrate:main")],
+	    summary="Jupyter core package. A base package on which Jupyter projects rely.")
+	P("jupyter-server", "2.14.2", py("jupyter_server", (("__init__", 1), ("serverapp", 120),
+	    ("services/kernels/kernelmanager", 34))) + [("jupyter_server/static/style/bootstrap.min.css", T(120 * k))],
+	    requires=["jinja2>=3.0.3", "jupyter-client>=7.4.4", "jupyter-core!=5.0.*,>=4.12", "nbconvert>=6.4.4",
+		"nbformat>=5.3.0", "packaging>=22.0", "pyzmq>=24", "tornado>=6.2.0", "traitlets>=5.6.0"],
+	    edges=["jinja2", "jupyter-client", "jupyter-core", "nbconvert", "nbformat", "packaging", "pyzmq",
+		"tornado", "traitlets"], meta_pad=4 * k, tag="py3-none-any",
+	    scripts=[("jupyter-server", "jupyter_server.serverapp:main")],
+	    summary="The backend - i.e. core services, APIs, and REST endpoints - to Jupyter web applications.")
+	P("nbformat", "5.10.4", py("nbformat", (("__init__", 6), ("v4/nbbase", 5), ("validator", 22))) +
+	    [("nbformat/v4/nbformat.v4.schema.json", T(14 * k))],
+	    requires=["jupyter-core!=5.0.*,>=4.12", "traitlets>=5.1"], edges=["jupyter-core", "traitlets"],
+	    meta_pad=2 * k, tag="py3-none-any", summary="The Jupyter Notebook format")
+	P("tornado", "6.4.2", py("tornado", (("__init__", 2), ("web", 140), ("ioloop", 36),
+	    ("httpserver", 16), ("test/__init__", 0), ("test/web_test", 120))) + [
+	    ("tornado/speedups.abi3.so", E(30 * k, needed=SV_LIBC))],
+	    meta_pad=2 * k, license="Apache-2.0", tag="cp38-abi3-manylinux_2_17_x86_64",
+	    summary="Tornado is a Python web framework and asynchronous networking library.")
+	P("pyzmq", "26.2.0", py("zmq", (("__init__", 2), ("sugar/socket", 34), ("sugar/context", 13))) + [
+	    ("zmq/backend/cython/_zmq.cpython-311-x86_64-linux-gnu.so", E(260 * k,
+		needed=["libzmq-a430b4ce.so.5.2.5"] + SV_LIBC, runpath="$ORIGIN/../../../pyzmq.libs")),
+	    ("pyzmq.libs/libzmq-a430b4ce.so.5.2.5", E(240 * k, soname="libzmq-a430b4ce.so.5.2.5",
+		needed=["libstdc++.so.6"] + SV_LIBC))],
+	    requires=['cffi; implementation_name == "pypy"'], meta_pad=4 * k,
+	    summary="Python bindings for 0MQ")
+	P("prompt-toolkit", "3.0.48", py("prompt_toolkit", (("__init__", 1), ("application/application", 60),
+	    ("layout/containers", 100), ("key_binding/bindings/emacs", 20))),
+	    meta_pad=6 * k, tag="py3-none-any",
+	    summary="Library for building powerful interactive command lines in Python")
+	P("pygments", "2.18.0", py("pygments", (("__init__", 3), ("lexers/_mapping", 70),
+	    ("lexers/python", 53), ("formatters/html", 35))),
+	    requires=["Provides-Extra: windows-terminal", 'colorama>=0.4.6; extra == "windows-terminal"'],
+	    meta_pad=2 * k, tag="py3-none-any", scripts=[("pygmentize", "pygments.cmdline:main")],
+	    summary="Pygments is a syntax highlighting package written in Python.")
+	P("comm", "0.2.2", py("comm", (("__init__", 2), ("base_comm", 10))),
+	    requires=["traitlets>=4"], edges=["traitlets"], meta_pad=3 * k, tag="py3-none-any",
+	    summary="Jupyter Python Comm implementation, for usage in ipykernel, xeus-python etc.")
+
+	# pip's cache, left behind (no --no-cache-dir): HTTP responses (pip >=
+	# 23.3 keeps them in http-v2, a small header file and the body) and a
+	# wheel built locally from an sdist.
+	cache = "root/.cache/pip/"
+	for i, n in enumerate((200, 100, 65, 45)):
+		h = sha256hex(b"serving-pip-cache-%d" % i)
+		d = cache + "http-v2/%s/%s/%s/%s/%s/" % tuple(h[:5])
+		l2.file(d + h, text(rng, 600))
+		l2.file(d + h + ".body", rng.randbytes(n * k))
+	h = sha256hex(b"serving-pip-wheel")
+	l2.file(cache + "wheels/%s/%s/%s/%s/pandocfilters-1.5.1-py2.py3-none-any.whl" % (h[:2], h[2:4], h[4:6], h[6:]),
+	    rng.randbytes(9 * k))
+	l2.file(cache + "selfcheck/" + sha256hex(b"selfcheck-serving") + ".json",
+	    b'{"key":"/usr/local","last_check":"2024-01-01T00:00:00Z","pypi_version":"24.3.1"}')
+	return l2
+
+
+def sv_app_layers(rng, k):
+	l3 = Layer("/bin/sh -c #(nop) COPY dir:7b2e94d1c0a58f3e in /app ")
+	l3.file("app/server.py", text(rng, 9 * k))
+	l3.file("app/model.py", text(rng, 6 * k))
+	l3.file("app/preprocess.py", text(rng, 4 * k))
+	l3.file("app/requirements.txt", b"torch==2.5.1\nnumpy==1.26.4\nscipy==1.14.1\nsafetensors==0.4.5\n"
+	    b"tensorboard==2.18.0\njupyter==1.1.1\n")
+	l3.file("app/config.yaml", b"model: /models/model.safetensors\nport: 8080\nworkers: 2\n")
+	l4 = Layer("/bin/sh -c #(nop) COPY dir:c41f8e2a7d930b65 in /models ")
+	tensors = [("embed.weight", [512, 256]), ("layer0.attn.weight", [256, 512]),
+	    ("layer0.mlp.weight", [512, 512]), ("head.weight", [256, 256])]
+	header = {"__metadata__": {"format": "pt"}}
+	off = 0
+	for name, shape in tensors:
+		n = shape[0] * shape[1] * 2
+		header[name] = {"dtype": "F16", "shape": shape, "data_offsets": [off, off + n]}
+		off += n
+	hb = jbytes(header)
+	hb += b" " * ((-len(hb)) % 8)
+	l4.file("models/model.safetensors", struct.pack("<Q", len(hb)) + hb + rng.randbytes(off))
+	l4.file("models/config.json", b'{"architectures":["ServingModel"],"hidden_size":512,"vocab_size":1024}\n')
+	return l3, l4
+
+
+def spec_serving():
+	rng = random.Random(4040)
+	k = 128		# sizes below are the real ones in KiB, scaled down by 8
+	book = SvBook()
+	l0, base_debs = sv_base_layer(book, rng, k)
+	l1, apt_debs = sv_apt_layer(book, rng, k, base_debs)
+	l2 = sv_pip_layer(book, rng, k)
+	l3, l4 = sv_app_layers(rng, k)
+	history = [l0, "/bin/sh -c #(nop)  CMD [\"bash\"]", l1,
+	    "/bin/sh -c #(nop)  ENV PYTHONUNBUFFERED=1", l2,
+	    "/bin/sh -c #(nop) WORKDIR /app", l3, l4,
+	    "/bin/sh -c #(nop)  EXPOSE 8080",
+	    "/bin/sh -c #(nop)  ENTRYPOINT [\"python3\" \"/app/server.py\"]",
+	    "/bin/sh -c #(nop)  CMD [\"--port\" \"8080\"]"]
+	spec = ImageSpec("serving", history, ["python3", "/app/server.py"], ["--port", "8080"],
+	    env=["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "PYTHONUNBUFFERED=1"],
+	    workdir="/app")
+	spec.packages = [(p["ecosystem"], p["name"], p["version"], p["paths"]) for p in book.pkgs]
+	spec.book = book
+	spec.debs = base_debs + apt_debs
+	return spec
+
+# ---- the serving image's bookkeeping: what each candidate must free ----
+
+# Exclusive closures, worked out by hand from the Depends / Requires-Dist
+# written above, as pip-autoremove and apt would decide (docs/packages.md);
+# sv_check_closures() re-derives each mechanically and refuses to build
+# when the two disagree.
+SV_JUPYTER = ["jupyter", "comm", "ipykernel", "ipython", "ipywidgets", "jupyter-client",
+    "jupyter-console", "jupyter-core", "jupyter-server", "jupyterlab", "nbconvert", "nbformat",
+    "notebook", "prompt-toolkit", "pygments", "pyzmq", "tornado", "traitlets"]
+SV_BUILD_ESSENTIAL = ["build-essential", "binutils", "binutils-common",
+    "binutils-x86-64-linux-gnu", "bzip2", "cpp", "cpp-12", "dpkg-dev", "fakeroot", "g++",
+    "g++-12", "gcc", "gcc-12", "libasan8", "libatomic1", "libbinutils", "libc-dev-bin",
+    "libc6-dev", "libcc1-0", "libcrypt-dev", "libctf0", "libdpkg-perl", "libfakeroot",
+    "libgcc-12-dev", "libgomp1", "libisl23", "libmpc3", "libmpfr6", "libperl5.36",
+    "libstdc++-12-dev", "libubsan1", "linux-libc-dev", "make", "patch", "perl",
+    "perl-modules-5.36", "xz-utils"]
+SV_CLOSURES = {
+    # pip-autoremove tensorboard: numpy stays (scipy needs it), packaging
+    # and setuptools stay (jupyterlab, ipykernel, nbconvert, jupyter-server),
+    # MarkupSafe stays (jinja2, which torch needs; nbconvert).
+    "pip:tensorboard": ["tensorboard", "absl-py", "grpcio", "markdown", "protobuf", "six",
+	"tensorboard-data-server", "werkzeug"],
+    # pip-autoremove jupyter: the whole family; jinja2, MarkupSafe and
+    # typing-extensions stay (torch), packaging and setuptools (tensorboard).
+    "pip:jupyter": SV_JUPYTER,
+    # apt-get purge build-essential && apt-get autoremove: every package
+    # the RUN step marked Auto-Installed that python3 and python3-pip do not
+    # reach through Depends, Pre-Depends or Recommends (python3-pip's
+    # Recommends: build-essential goes with build-essential itself).
+    "dpkg:build-essential": SV_BUILD_ESSENTIAL,
+    # triton: torch still requires it, so it goes alone (and a candidate
+    # for it can only be low confidence).
+    "pip:triton": ["triton"],
+    # apt-get purge python3-pip && apt-get autoremove: setuptools, its
+    # pkg-resources and wheel were only pulled in for pip; ca-certificates
+    # stays (python3.11 Recommends it).  Purging python3-setuptools or
+    # python3-wheel breaks python3-pip (Depends), so apt removes it too and
+    # the three removals free the same four packages.
+    "dpkg:python3-pip": ["python3-pip", "python3-pkg-resources", "python3-setuptools",
+	"python3-wheel"],
+    "dpkg:python3-setuptools": ["python3-setuptools", "python3-pip", "python3-pkg-resources",
+	"python3-wheel"],
+    "dpkg:python3-wheel": ["python3-wheel", "python3-pip", "python3-pkg-resources",
+	"python3-setuptools"],
+}
+
+# Present only through Recommends: what no manually installed package
+# reaches through Depends / Pre-Depends (dpkg-dev Recommends fakeroot).
+SV_RECOMMENDS_ONLY = ["fakeroot", "libfakeroot"]
+
+# Libraries nothing links to: no DT_NEEDED chain from an executable, an
+# entrypoint or a Python extension reaches them, nor a dlopen rule (the
+# table in auditor/linkgraph.c and docs/binaries.md, SV_DLOPEN below).
+SV_UNREFERENCED = [
+    "usr/lib/x86_64-linux-gnu/libpthread.so.0",		# glibc compat stub
+    "usr/lib/gcc/x86_64-linux-gnu/12/liblto_plugin.so",	# ld -plugin
+    "usr/lib/x86_64-linux-gnu/libcc1.so.0.0.0",		# gdb's plugin
+    "usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0",
+    "usr/lib/x86_64-linux-gnu/libatomic.so.1.2.0",
+    "usr/lib/x86_64-linux-gnu/libasan.so.8.0.0",
+    "usr/lib/x86_64-linux-gnu/libubsan.so.1.0.0",
+    "usr/lib/x86_64-linux-gnu/libfakeroot/libfakeroot-sysv.so",	# LD_PRELOAD
+    SITE + "/nvidia/cublas/lib/libnvblas.so.12",
+    SITE + "/nvidia/cufft/lib/libcufftw.so.11",
+    SITE + "/nvidia/cusolver/lib/libcusolverMg.so.11",
+    SITE + "/nvidia/cuda_cupti/lib/libpcsamplingutil.so",
+]
+
+# dlopen(): (loader file-name prefix, loaded file-name prefixes or path
+# globs), as docs/binaries.md and the knowledge base (db/kb/30-dlopen.sql)
+# list them: only the rules that concern this image's files matter.
+SV_DLOPEN = [
+    ("libc.so", ["*/gconv/*.so", "*/libnss_*.so*"]),
+    ("libcrypto.so", ["*/ossl-modules/*.so", "*/engines-3/*.so"]),
+    ("perl", ["*/perl*/auto/*.so"]), ("libperl.so", ["*/perl*/auto/*.so"]),
+    ("libcudnn.so", ["libcudnn_adv.so", "libcudnn_cnn.so", "libcudnn_graph.so", "libcudnn_ops.so"]),
+    ("libcudnn_graph.so", ["libcudnn_engines_precompiled.so", "libcudnn_engines_runtime_compiled.so",
+	"libcudnn_heuristic.so", "libnvrtc.so"]),
+    ("libcudnn_engines_precompiled.so", ["libcublasLt.so", "libnvrtc.so"]),
+    ("libcufft.so", ["libnvJitLink.so", "libnvrtc.so"]),
+    ("libcublasLt.so", ["libnvrtc.so"]),
+    ("libnvrtc.so", ["libnvrtc-builtins.so"]),
+    ("libnccl.so", ["libibverbs.so"]),
+    ("libcupti.so", ["libnvperf_host.so"]),
+]
+
+# The CUDA libraries a serving image may not need, by file name: the
+# component names are the knowledge base's (db/kb/20-cuda.sql), the need
+# classes kb-facts.md 1.3's.  Libraries every CUDA program needs (cudart,
+# cuBLAS ...) or that a framework may use (needed-if-used: cuFFT, NVRTC
+# ...) are no removal candidates and have no group.
+SV_CUDA_COMPONENTS = {
+    "libcupti.so.12": ("CUPTI", "profiling"),
+    "libnvperf_host.so": ("CUPTI nvperf_host", "profiling"),
+    "libpcsamplingutil.so": ("CUPTI PC-sampling utility", "profiling"),
+    "libnccl.so.2": ("NCCL", "multi-gpu-only"),
+}
+
+
+def _rel_names(s):
+	"""dpkg relationship field -> [[alternative names]]."""
+	out = []
+	for grp in s.split(","):
+		alts = []
+		for alt in grp.split("|"):
+			n = alt.strip().split(" ")[0].split("(")[0].split(":")[0]
+			if n:
+				alts.append(n)
+		if alts:
+			out.append(alts)
+	return out
+
+
+def _apt_removal(debs, x):
+	"""apt-get purge x && apt-get autoremove, re-derived (a cross-check)."""
+	by = {d.name: d for d in debs}
+	gone = {x}
+	changed = True
+	while changed:
+		changed = False
+		for d in debs:
+			if d.name in gone:
+				continue
+			for alts in _rel_names(d.depends) + _rel_names(d.pre_depends):
+				inst = [a for a in alts if a in by]
+				if inst and all(a in gone for a in inst):
+					gone.add(d.name)
+					changed = True
+					break
+	keep = set()
+	todo = [d.name for d in debs if d.name not in gone and (not d.auto or d.essential or
+	    d.priority == "required")]
+	while todo:
+		n = todo.pop()
+		if n in keep:
+			continue
+		keep.add(n)
+		d = by[n]
+		for alts in _rel_names(d.depends) + _rel_names(d.pre_depends) + _rel_names(d.recommends):
+			for a in alts:
+				if a in by and a not in gone and a not in keep:
+					todo.append(a)
+	return gone | set(d.name for d in debs if d.auto and d.name not in keep)
+
+
+def _pip_removal(edges, x):
+	"""pip-autoremove x, re-derived (a cross-check)."""
+	req_by = {}
+	for p, es in edges.items():
+		for e in es:
+			req_by.setdefault(e, set()).add(p)
+	gone = {x}
+	changed = True
+	while changed:
+		changed = False
+		for p in edges:
+			if p in gone:
+				continue
+			rb = req_by.get(p, set())
+			if rb and rb <= gone:
+				gone.add(p)
+				changed = True
+	return gone
+
+
+def _link_graph(book, final):
+	"""
+	The ELF files ld.so would load, from every executable and Python
+	extension module (docs/binaries.md); returns (reached paths,
+	library paths).  Names resolve through DT_RUNPATH ($ORIGIN = the
+	directory the file was found in), then the default directories; a
+	symlink in the same directory is followed.
+	"""
+	def exists(p):
+		return p in final or p in book.links
+
+	def real(p):
+		for _ in range(8):
+			t = book.links.get(p)
+			if t is None:
+				return p
+			p = os.path.normpath(os.path.join(os.path.dirname(p), t)) if not t.startswith("/") else t[1:]
+		return p
+
+	def norm(p):
+		return os.path.normpath(p).lstrip("/")
+
+	role = {}
+	for p, f in book.elves.items():
+		base = p.rsplit("/", 1)[1]
+		ext = (("site-packages/" in p or "dist-packages/" in p or "lib-dynload/" in p) and
+		    base.endswith(".so") and (".cpython-" in base or ".abi3." in base or not base.startswith("lib")))
+		if f["etype"] == 3 and ext:
+			role[p] = "ext"
+		elif f["etype"] == 2 or (f["etype"] == 3 and f["interp"] and not f["soname"]):
+			role[p] = "exe"
+		elif f["etype"] == 3 and (f["soname"] or ".so" in base):
+			role[p] = "lib"
+		elif f["etype"] == 3:
+			role[p] = "exe"
+		else:
+			role[p] = "other"
+	# /etc/ld.so.conf's directories as layers 0 and 1 write them, then
+	# ld.so's own (/lib and /lib64 are symlinks into /usr).
+	defaults = ["usr/local/lib", "usr/local/lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu",
+	    "usr/lib/x86_64-linux-gnu/libfakeroot", "usr/lib64", "usr/lib"]
+	reached = set()
+	queue = [p for p in sorted(book.elves) if role[p] in ("exe", "ext")]
+
+	def resolve(frm, name):
+		dirs = []
+		rp = book.elves[frm]["runpath"]
+		if rp:
+			dirs += [norm(d.replace("$ORIGIN", "/" + os.path.dirname(frm))) for d in rp.split(":")]
+		dirs += defaults
+		for d in dirs:
+			c = d + "/" + name
+			if exists(c):
+				return real(c)
+		return None
+	while True:
+		while queue:
+			p = queue.pop()
+			if p in reached:
+				continue
+			reached.add(p)
+			f = book.elves[p]
+			if f["interp"]:
+				queue.append(real(f["interp"].lstrip("/")))
+			for n in f["needed"]:
+				t = resolve(p, n)
+				if t is None:
+					raise BuildError("%s: DT_NEEDED %s is found nowhere" % (p, n))
+				queue.append(t)
+		more = []
+		for p in sorted(reached):
+			base = p.rsplit("/", 1)[1]
+			for loader, loads in SV_DLOPEN:
+				if not (base.startswith(loader) and base[len(loader):len(loader) + 1] in ("", ".")):
+					continue
+				for q in book.elves:
+					if q in reached or role[q] != "lib":
+						continue
+					qb = q.rsplit("/", 1)[1]
+					for pat in loads:
+						if ("/" in pat and fnmatch.fnmatchcase("/" + q, pat)) or (
+						    "/" not in pat and qb.startswith(pat) and qb[len(pat):len(pat) + 1] in ("", ".")):
+							more.append(q)
+		if not more:
+			break
+		queue = more
+	libs = set(p for p in book.elves if role[p] == "lib")
+	return reached, libs
+
+
+def sv_classify(path):
+	"""
+	The path groups, by our own reading of the paths written above, named
+	after the knowledge base's path rules.  A file can be in several.
+	"""
+	g = []
+	if path.startswith("root/.cache/pip/"):
+		g.append("pip-cache")
+	# apt's lists; not its lock file (0 bytes, apt's own, kept by apt).
+	if path.startswith("var/lib/apt/lists/") and path != "var/lib/apt/lists/lock":
+		g.append("apt-lists")
+	if "/__pycache__/" in path and path.endswith(".pyc"):
+		g.append("python-bytecode")
+	for sp in ("/site-packages/", "/dist-packages/"):
+		if sp in path and any(c in ("tests", "test") for c in path.split(sp, 1)[1].split("/")[:-1]):
+			g.append("python-tests")
+			break
+	# Documentation, not the licences (*/copyright) a distribution must keep.
+	if (path.startswith("usr/share/doc/") and not path.endswith("/copyright")) or \
+	    path.startswith("usr/share/info/"):
+		g.append("docs")
+	if path.startswith("usr/share/man/"):
+		g.append("man-pages")
+	# C/C++ headers, except the cuda.h triton compiles its kernels against
+	# at run time.
+	if path.endswith(".h") and "/include/" in "/" + path and "/site-packages/triton/" not in path:
+		g.append("headers")
+	if path.endswith(".a"):
+		g.append("static-libraries")
+	if path.endswith((".deb", ".rpm", ".whl")):
+		g.append("package-archives")
+	for d in ("lab", "labextensions", "nbextensions", "kernels"):
+		if path.startswith("usr/local/share/jupyter/%s/" % d):
+			g.append("jupyter-state")
+	if path.startswith("usr/local/etc/jupyter/"):
+		g.append("jupyter-state")
+	return g
+
+
+def _group(files, paths, kind, **extra):
+	paths = sorted(set(paths), key=lambda p: (-files[p][0], p))
+	g = {"kind": kind, "bytes": sum(files[p][0] for p in paths), "files": len(paths),
+	    "layers": sorted(set(files[p][1] for p in paths)), "paths": ["/" + p for p in paths]}
+	g.update(extra)
+	return g
+
+
+def serving_facts(spec):
+	book = spec.book
+	a = analyse(spec.layers)
+	# The final tree, by the last layer that wrote each path (the serving
+	# image deletes nothing); checked against the oracle's walk.
+	files = {}
+	written = []
+	for li, layer in enumerate(spec.layers):
+		for e in layer.entries:
+			if e.kind == "hardlink" or e.kind in ("whiteout", "opaque"):
+				raise BuildError("serving: no hard links or whiteouts, please")
+			if e.kind == "file":
+				files[e.name] = (e.size, li)
+				written.append((e.name, e.size, li))
+	if sorted("/" + p for p in files) != sorted(a["final_index"]) or \
+	    any(a["final_index"]["/" + p][1] != s for p, (s, _) in files.items()):
+		raise BuildError("serving: final tree model disagrees with analyse()")
+	wasted = {}
+	for p, s, li in written:
+		if files[p][1] != li:
+			wasted.setdefault(li, []).append((p, s))
+	for li, ws in wasted.items():
+		if sum(s for _, s in ws) != a["layers"][li]["wasted_bytes"]:
+			raise BuildError("serving: waste of layer %d" % li)
+
+	groups = {}
+	# Packages: the regular files each owns in the final tree.
+	pk = {}
+	for p in book.pkgs:
+		key = "%s:%s" % (p["ecosystem"], _pep503(p["name"]) if p["ecosystem"] == "pip" else p["name"])
+		own = [x for x in p["paths"] if x in files]
+		if len(own) != len(p["paths"]):
+			raise BuildError("%s: owns files not in the final tree" % key)
+		pk[key] = own
+	claimed = {}
+	for key, own in pk.items():
+		for x in own:
+			if x in claimed:
+				raise BuildError("%s and %s both claim %s" % (claimed[x], key, x))
+			claimed[x] = key
+	# Closures: by hand (SV_CLOSURES), checked against a re-derivation.
+	debs = spec.debs
+	edges = {_pep503(p["name"]): p["edges"] for p in book.pkgs if p["ecosystem"] == "pip"}
+	auto_orphans = _apt_removal(debs, "\0none") - {"\0none"}
+	if auto_orphans:
+		raise BuildError("serving: autoremove would remove %r anyway" % sorted(auto_orphans))
+	closures = {}
+	for key, names in SV_CLOSURES.items():
+		eco, name = key.split(":", 1)
+		got = _apt_removal(debs, name) if eco == "dpkg" else _pip_removal(edges, _pep503(name))
+		want = set(names) if eco == "dpkg" else set(_pep503(n) for n in names)
+		if got != want:
+			raise BuildError("%s: hand closure %r, derived %r" % (key, sorted(want), sorted(got)))
+		members = ["%s:%s" % (eco, n) for n in names]
+		paths = [x for m in members for x in pk[m if eco == "dpkg" else "pip:" + _pep503(m.split(":", 1)[1])]]
+		closures[key] = members
+		groups[key] = _group(files, paths, "uninstall-package", packages=members)
+	# Packages present only through Recommends.
+	by = {d.name: d for d in debs}
+	reach = set()
+	todo = [d.name for d in debs if not d.auto]
+	while todo:
+		n = todo.pop()
+		if n in reach:
+			continue
+		reach.add(n)
+		for alts in _rel_names(by[n].depends) + _rel_names(by[n].pre_depends):
+			todo += [x for x in alts if x in by]
+	if sorted(set(by) - reach) != sorted(SV_RECOMMENDS_ONLY):
+		raise BuildError("recommends-only: %r" % sorted(set(by) - reach))
+	groups["no-install-recommends"] = _group(files, [x for n in SV_RECOMMENDS_ONLY for x in pk["dpkg:" + n]],
+	    "no-install-recommends", packages=["dpkg:" + n for n in SV_RECOMMENDS_ONLY])
+	# Path rules.
+	rules = {}
+	for p in files:
+		for r in sv_classify(p):
+			rules.setdefault(r, []).append(p)
+	for p in files:		# headers: only under include/, nothing else there
+		if ("/include/" in "/" + p) != p.endswith(".h"):
+			raise BuildError("%s: a header outside include/ or a non-header inside" % p)
+	for r, ps in sorted(rules.items()):
+		groups["rule:" + r] = _group(files, ps, "remove-paths", rule=r)
+	# Waste, per layer that wrote it.
+	for li, ws in sorted(wasted.items()):
+		ws = sorted(ws, key=lambda x: (-x[1], x[0]))
+		groups["wasted:%d" % li] = {"kind": "wasted-layer", "bytes": sum(s for _, s in ws),
+		    "files": len(ws), "layers": [li], "paths": ["/" + p for p, _ in ws],
+		    "sizes": [s for _, s in ws]}
+	# The link graph: unreferenced libraries.
+	reached, libs = _link_graph(book, files)
+	unref = sorted(libs - reached)
+	if unref != sorted(SV_UNREFERENCED):
+		raise BuildError("unreferenced: derived %r" % unref)
+	groups["unreferenced-libraries"] = _group(files, unref, "unreferenced-libraries")
+	# CUDA components a serving image may do without.
+	cuda = {}
+	for p in sorted(book.elves):
+		comp = SV_CUDA_COMPONENTS.get(p.rsplit("/", 1)[1])
+		if comp is not None and p.startswith(SITE + "/nvidia/"):
+			cuda.setdefault(comp, []).append(p)
+	for (comp, need), ps in sorted(cuda.items()):
+		groups["cuda:" + comp] = _group(files, ps, "cuda-library", component=comp, need=need)
+	# Debug sections: what `strip --strip-debug` saves, as docs/binaries.md
+	# defines it: the .debug_info and .debug_line sections elf() wrote, their
+	# two section headers (64 bytes each) and their names in .shstrtab.
+	dbg = {p: f["debug"] + 2 * 64 + len(".debug_info\0") + len(".debug_line\0")
+	    for p, f in book.elves.items() if f["debug"]}
+	groups["strip-debug"] = {"kind": "strip-debug", "bytes": sum(dbg.values()), "files": len(dbg),
+	    "layers": sorted(set(files[p][1] for p in dbg)),
+	    "paths": ["/" + p for p in sorted(dbg, key=lambda p: (-files[p][0], p))],
+	    "per_file": {"/" + p: b for p, b in sorted(dbg.items())}}
+
+	sv_check_separation(groups)
+	pkgs = []
+	for p in book.pkgs:
+		key = "%s:%s" % (p["ecosystem"], _pep503(p["name"]) if p["ecosystem"] == "pip" else p["name"])
+		own = pk[key]
+		e = {"ecosystem": p["ecosystem"], "name": p["name"], "version": p["version"],
+		    "bytes": sum(files[x][0] for x in own), "files": len(own)}
+		if p["ecosystem"] == "pip":
+			e["requires"] = sorted(p["edges"])
+			e["required_by"] = sorted(n for n, es in edges.items() if _pep503(p["name"]) in es)
+		else:
+			d = p["deb"]
+			e["auto"] = d.auto
+			e["essential"] = d.essential or d.priority == "required"
+			e["requires"] = sorted(set(a for alts in _rel_names(d.depends) + _rel_names(d.pre_depends)
+			    for a in alts[:1] if a in by))
+			e["required_by"] = sorted(x.name for x in debs if p["name"] in set(
+			    a for alts in _rel_names(x.depends) + _rel_names(x.pre_depends) for a in alts))
+		pkgs.append(e)
+	return {
+	    "notes": "The builder's own record of the serving image (test-images/README.md, "
+		"\"serving\"): every regular file of the final tree with its size and layer, every "
+		"package's files, hand-written exclusive closures (SV_CLOSURES in build.py, checked "
+		"against a re-derivation), and the groups a removal candidate is checked against.",
+	    "files": {"/" + p: [s, li] for p, (s, li) in sorted(files.items())},
+	    "packages": pkgs,
+	    "closures": closures,
+	    "groups": groups,
+	}
+
+
+def sv_check_separation(groups):
+	"""
+	No two groups that could both be candidates within 5% of each other,
+	so that the ranking cannot hang on how a few bytes are counted.  Two
+	names for the same files (python3-pip, -setuptools and -wheel free the
+	same packages) are one group; each file a strip-debug candidate may
+	hold counts as a group of its own.
+	"""
+	seen = {}
+	size = {}
+	for key, g in sorted(groups.items()):
+		if g["bytes"] == 0:
+			continue
+		sig = tuple(g["paths"])
+		seen.setdefault(sig, []).append(key)
+		size[sig] = g["bytes"]
+	# strip-debug candidates come one per package: each file's figure too.
+	for p, n in groups["strip-debug"]["per_file"].items():
+		seen.setdefault(("strip", p), []).append("strip-debug " + p.rsplit("/", 1)[1])
+		size[("strip", p)] = n
+	items = sorted(((size[sig], v) for sig, v in seen.items()), key=lambda x: x[0])
+	close = []
+	for (b1, k1), (b2, k2) in zip(items, items[1:]):
+		if b2 < b1 * 1.05:
+			close.append("%s %d ~ %s %d" % ("/".join(k1), b1, "/".join(k2), b2))
+	if close:
+		raise BuildError("serving: groups within 5%%: %s" % "; ".join(close))
+
+
+# ---------------------------------------------------------------------------
 # Image "multiarch": one OCI index, linux/amd64 and linux/arm64/v8.
 
 def specs_multiarch():
@@ -1964,8 +3717,24 @@ def build_demo(outdir):
 	build_regular(outdir, spec_demo(), DEMO_FORMATS)
 
 
+# The serving image: what candidates.sh audits (gzip) and a docker archive.
+SERVING_FORMATS = ["oci-gzip", "docker-archive.tar"]
+
+
+def build_serving(outdir):
+	spec = spec_serving()
+	imgdir = os.path.join(outdir, spec.name)
+	os.makedirs(imgdir, exist_ok=True)
+	img = build_image(spec, comps_for(SERVING_FORMATS), {})
+	write_formats(imgdir, img, SERVING_FORMATS)
+	e = expected(img, SERVING_FORMATS)
+	e["serving"] = serving_facts(spec)
+	write_json(os.path.join(imgdir, "expected.json"), e)
+
+
 BUILDERS = [("basic", build_basic), ("multiarch", build_multiarch),
-    ("demo", build_demo), ("bad", build_bad), ("large", build_large)]
+    ("demo", build_demo), ("serving", build_serving), ("bad", build_bad),
+    ("large", build_large)]
 
 
 def main(argv):
