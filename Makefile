@@ -19,7 +19,9 @@ SRCS     = $(sort $(wildcard auditor/*.c))
 LIBSRCS  = $(filter-out auditor/main.c,$(SRCS))
 # Files built into the binary: the knowledge base (tools/embed.awk).
 KBFILES  = db/schema.sql $(sort $(wildcard db/kb/*.sql))
-GENOBJS  = $(BUILD)/obj/kb_files.o
+# The HTML report's template, stylesheet and script (auditor/report_html.c).
+REPORTFILES = reports/report.html reports/report.css reports/report.js
+GENOBJS  = $(BUILD)/obj/kb_files.o $(BUILD)/obj/report_assets.o
 OBJS     = $(patsubst auditor/%.c,$(BUILD)/obj/%.o,$(SRCS)) $(GENOBJS)
 LIBOBJS  = $(patsubst auditor/%.c,$(BUILD)/obj/%.o,$(LIBSRCS)) $(GENOBJS)
 UNITSRCS = $(sort $(wildcard tests/unit/test_*.c))
@@ -29,7 +31,7 @@ UNITBINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNITSRCS))
 DEPS = build-essential pkg-config python3 libarchive-dev libsqlite3-dev \
        libmagic-dev libcjson-dev libcurl4-openssl-dev libssl-dev \
        libcmocka-dev zstd gzip tar skopeo umoci docker-registry time \
-       debootstrap openssl
+       debootstrap openssl chromium
 
 .PHONY: all help deps check check-asan test-images unit demo bench bench-cuda clean
 
@@ -61,6 +63,12 @@ $(BUILD)/gen/kb_files.c: $(KBFILES) tools/embed.awk | $(BUILD)/gen
 	awk -v name=kb_files -f tools/embed.awk $(KBFILES) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/kb_files.o: $(BUILD)/gen/kb_files.c auditor/embed.h | $(BUILD)/obj
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/report_assets.c: $(REPORTFILES) tools/embed.awk | $(BUILD)/gen
+	awk -v name=report_assets -f tools/embed.awk $(REPORTFILES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/report_assets.o: $(BUILD)/gen/report_assets.c auditor/embed.h | $(BUILD)/obj
 	$(CC) $(ALLCFLAGS) -c -o $@ $<
 
 $(BUILD)/obj $(BUILD)/tests $(BUILD)/gen:

@@ -29,7 +29,7 @@
 #include "scan_html.h"
 #include "store.h"
 
-enum format { FMT_TEXT, FMT_JSON };
+enum format { FMT_TEXT, FMT_JSON, FMT_HTML, FMT_MD };
 
 struct options {
 	const char *image;
@@ -336,12 +336,17 @@ parse_audit(int argc, char **argv, struct options *o)
 				o->format = FMT_TEXT;
 			else if (strcmp(val, "json") == 0)
 				o->format = FMT_JSON;
-			else if (strcmp(val, "html") == 0 || strcmp(val, "md") == 0)
-				return usage_error("--format %s is not available "
-				    "in this version (text or json)", val);
+			else if ((strcmp(val, "html") == 0 ||
+			    strcmp(val, "md") == 0) && o->why)
+				return usage_error("why writes text or json, not "
+				    "%s", val);
+			else if (strcmp(val, "html") == 0)
+				o->format = FMT_HTML;
+			else if (strcmp(val, "md") == 0)
+				o->format = FMT_MD;
 			else
-				return usage_error("unknown format '%s' (text or "
-				    "json)", val);
+				return usage_error("unknown format '%s' (text, "
+				    "json, html or md)", val);
 			break;
 		case OPT_HELP:
 			fputs(usage_text, stdout);
@@ -498,6 +503,10 @@ render(const struct options *o, const cJSON *report)
 	    getenv("NO_COLOR") == NULL;
 	if (o->format == FMT_JSON)
 		rc = report_write_json(report, f);
+	else if (o->format == FMT_HTML)
+		rc = report_write_html(report, f);
+	else if (o->format == FMT_MD)
+		rc = report_write_md(report, f, o->top);
 	else if (o->why)
 		rc = report_write_why_text(report, f, &topt);
 	else

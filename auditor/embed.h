@@ -18,4 +18,10 @@ struct embedded_file {
 /* db/schema.sql, then db/kb/\*.sql in name order. */
 extern const struct embedded_file kb_files[];
 
+/*
+ * reports/report.html (the page's template), reports/report.css and
+ * reports/report.js, in that order: the HTML report (report_html.c).
+ */
+extern const struct embedded_file report_assets[];
+
 #endif

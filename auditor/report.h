@@ -9,6 +9,7 @@
  *
  *	cJSON *r = report_build(audit, top);
  *	report_write_json(r, f); or report_write_text(r, f, &topts);
+ *	or report_write_html(r, f); or report_write_md(r, f, top);
  *	cJSON_Delete(r);
  */
 #ifndef IMGAUDIT_REPORT_H
@@ -45,6 +46,32 @@ int report_write_text(const cJSON *report, FILE *f,
     const struct text_options *opt);
 int report_write_why_text(const cJSON *why, FILE *f,
     const struct text_options *opt);
+
+/*
+ * The self-contained HTML page (reports/report.html, .css, .js embedded
+ * at build time): the report as one JSON block that the page's script
+ * draws from, under a Content-Security-Policy that allows only the page's
+ * own script and stylesheet (by their SHA-256).  Returns 0, or -1 when
+ * writing failed (errno set; EINVAL when the embedded assets are unusable,
+ * ENOMEM when out of memory).
+ */
+int report_write_html(const cJSON *report, FILE *f);
+
+/*
+ * The report as GitHub-flavoured Markdown without HTML, for a pull-request
+ * comment: totals, the first top candidates (0 means 10) with what they
+ * save and the fix, and the layers.  Returns 0, or -1 (errno set).
+ */
+int report_write_md(const cJSON *report, FILE *f, size_t top);
+
+/*
+ * The JSON text of report for a <script type="application/json"> block:
+ * cJSON's compact print with '<', '>', '&', U+2028 and U+2029 written as
+ * \uXXXX escapes, so the text is the same JSON to a parser and holds
+ * nothing that could end the element ("</script>") or open a comment.
+ * Returns a string the caller frees with free(), or NULL (out of memory).
+ */
+char *report_html_json(const cJSON *report);
 
 /*
  * Sizes as docker prints them: decimal units, three significant digits
