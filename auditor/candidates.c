@@ -217,8 +217,15 @@ removable_rule(const struct build *b, const struct kb_package_rule *r)
 struct order {
 	size_t pkg;
 	int64_t bytes;
+	bool manual;		/* installed by hand (apt), or not dpkg */
 };
 
+/*
+ * Largest removal first.  Removing any member of a chain often frees the
+ * same set (purging binutils takes build-essential along, then autoremove
+ * the rest): the package installed by hand names it, as the user typed
+ * it, then the index.
+ */
 static int
 by_bytes_desc(const void *x, const void *y)
 {
@@ -226,67 +233,57 @@ by_bytes_desc(const void *x, const void *y)
 
 	if (p->bytes != q->bytes)
 		return p->bytes > q->bytes ? -1 : 1;
+	if (p->manual != q->manual)
+		return p->manual ? -1 : 1;
 	return p->pkg < q->pkg ? -1 : p->pkg > q->pkg;
-}
-
-/* Is pkg reachable from root through requirements inside set (in[])? */
-static void
-reach(const struct deps *d, size_t root, const uint8_t *in, uint8_t *seen)
-{
-	size_t *stack, n = 0, cap = 16, k;
-
-	stack = xmalloc(cap * sizeof(*stack));
-	stack[n++] = root;
-	seen[root] = 1;
-	while (n > 0) {
-		const struct dep_node *dn = &d->node[stack[--n]];
-
-		for (k = 0; k < dn->n_requires; k++) {
-			size_t q = dn->requires[k];
-
-			if (!in[q] || seen[q])
-				continue;
-			seen[q] = 1;
-			xgrow((void **)&stack, &cap, n + 1, sizeof(*stack));
-			stack[n++] = q;
-		}
-	}
-	free(stack);
 }
 
 /*
  * Those who still need package i after its removal set goes: packages
  * outside the set that require it, and packages inside that go only
- * because they depend on it (apt-get purge takes dependents along).
- * Only those without a removable rule of their own count.
+ * because they require it, directly or not (apt-get purge takes
+ * dependents along).  Only those without a removable rule count.
  */
 static size_t
 still_needed_by(struct build *b, size_t i, const struct removal_set *rs,
     size_t **out)
 {
 	const struct audit *a = b->a;
-	size_t n = a->pkgs->n, k, m = 0;
-	uint8_t *in = xcalloc(n, 1), *deps_of = xcalloc(n, 1);
+	const struct deps *d = a->deps;
+	size_t n = a->pkgs->n, k, m = 0, sp = 0;
+	uint8_t *in = xcalloc(n, 1), *dep = xcalloc(n, 1);
 	size_t *v = xmalloc((n + 1) * sizeof(*v));
+	size_t *stack = xmalloc((n + 1) * sizeof(*stack));
 
 	for (k = 0; k < rs->n; k++)
 		in[rs->pkgs[k]] = 1;
 	in[i] = 1;
-	reach(a->deps, i, in, deps_of);
-	for (k = 0; k < a->deps->node[i].n_required_by; k++) {
-		size_t q = a->deps->node[i].required_by[k];
+	for (k = 0; k < d->node[i].n_required_by; k++) {
+		size_t q = d->node[i].required_by[k];
 
 		if (!in[q] && !removable_rule(b, b->pkg_rule[q]))
 			v[m++] = q;
 	}
-	for (k = 0; k < rs->n; k++) {
-		size_t q = rs->pkgs[k];
+	/* Members that reach i: walk required_by inside the set. */
+	stack[sp++] = i;
+	dep[i] = 1;
+	while (sp > 0) {
+		const struct dep_node *dn = &d->node[stack[--sp]];
 
-		if (!deps_of[q] && !removable_rule(b, b->pkg_rule[q]))
-			v[m++] = q;
+		for (k = 0; k < dn->n_required_by; k++) {
+			size_t q = dn->required_by[k];
+
+			if (!in[q] || dep[q])
+				continue;
+			dep[q] = 1;
+			stack[sp++] = q;
+			if (!removable_rule(b, b->pkg_rule[q]))
+				v[m++] = q;
+		}
 	}
 	free(in);
-	free(deps_of);
+	free(dep);
+	free(stack);
 	*out = v;
 	return m;
 }
@@ -319,6 +316,7 @@ package_candidates(struct build *b)
 			continue;
 		}
 		ord[m].pkg = i;
+		ord[m].manual = !p->auto_installed;
 		ord[m++].bytes = r->has_apt ? r->apt.bytes : r->full.bytes;
 	}
 	qsort(ord, m, sizeof(*ord), by_bytes_desc);
@@ -752,9 +750,21 @@ visit(void *ctx, const char *rel, size_t len, const struct tree_stat *st)
 	if (cr != NULL) {
 		enum purpose p = need_purpose(cr->need);
 
-		if (p != P_RUNTIME && kb->removable[b->profile][p])
-			add_file(b, cuda_work(b, cr), st->data, b->pathbuf,
-			    st->size, st->layer);
+		if (p != P_RUNTIME && kb->removable[b->profile][p]) {
+			struct work *w = cuda_work(b, cr);
+			const struct kb_package_rule *orule = owner > 0 ?
+			    b->pkg_rule[owner - 1] : NULL;
+
+			add_file(b, w, st->data, b->pathbuf, st->size,
+			    st->layer);
+			/*
+			 * Bundled into a package the knowledge base has a
+			 * verdict on (triton's own ptxas): no surer than it.
+			 */
+			if (orule != NULL && orule->confidence <
+			    w->c.confidence)
+				w->c.confidence = orule->confidence;
+		}
 		if (!decided) {
 			purpose = p;
 			decided = true;

@@ -3278,8 +3278,13 @@ def serving_facts(spec):
 		comp = SV_CUDA_COMPONENTS.get(p.rsplit("/", 1)[1])
 		if comp is not None and p.startswith(SITE + "/nvidia/"):
 			cuda.setdefault(comp, []).append(p)
+	# triton's own ptxas (torch.compile runs it): the CUDA rule says
+	# build-only, but triton's own rule is low confidence (torch requires
+	# triton), and a bundled copy is no surer than the package holding it.
+	cuda[("ptxas", "build-only")] = [SITE + "/triton/backends/nvidia/bin/ptxas"]
 	for (comp, need), ps in sorted(cuda.items()):
 		groups["cuda:" + comp] = _group(files, ps, "cuda-library", component=comp, need=need)
+	groups["cuda:ptxas"]["confidence"] = "low"
 	# Debug sections: what `strip --strip-debug` saves, as docs/binaries.md
 	# defines it: the .debug_info and .debug_line sections elf() wrote, their
 	# two section headers (64 bytes each) and their names in .shstrtab.

@@ -155,7 +155,16 @@ def check_ranks(cands):
     for i, c in enumerate(cands):
         if c.get("rank") != i + 1:
             err("candidates[%d]: rank %r, want %d (ranks are 1..N in order)" % (i, c.get("rank"), i + 1))
+    # docs/knowledge-base.md: by bytes saved, then compressed bytes, with the
+    # low-confidence candidates after all the others.
     for a, b in zip(cands, cands[1:]):
+        la, lb = a.get("confidence") == "low", b.get("confidence") == "low"
+        if la and not lb:
+            err("%s (low confidence) ranks above %s (%s): low confidence comes last" %
+                (label(a), label(b), b.get("confidence")))
+            continue
+        if la != lb:
+            continue
         ka = (a.get("bytes_saved", 0), a.get("compressed_bytes_saved", 0))
         kb = (b.get("bytes_saved", 0), b.get("compressed_bytes_saved", 0))
         if ka < kb:
@@ -286,6 +295,9 @@ def check_json(report, expected):
         if key in listed:
             err("%s: %s is listed twice (also %s)" % (where, key, listed[key]))
         listed[key] = where
+        if "confidence" in g and c.get("confidence") != g["confidence"]:
+            err("%s: confidence %r, the builder says %r" % (where, c.get("confidence"),
+                g["confidence"]))
         check_whole(c, g, files)
         if k in ("uninstall-package", "no-install-recommends") and "packages" in g:
             if k == "uninstall-package" or "packages" in c:
