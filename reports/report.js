@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * report.js: draws imgaudit's HTML report from the v1 JSON report that
- * the page carries in <script id="report-data"> (docs/report-schema.md).
+ * the page carries in its script element "report-data"
+ * (docs/report-schema.md).
  * Plain DOM, no library, no network.  Every string from the image reaches
  * the page as text (textContent, title), never as markup, so a file named
  * "<img src=x onerror=...>" is shown, not run; styles are set through the
