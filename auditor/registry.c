@@ -539,6 +539,36 @@ out:
 
 /* ---- streams ------------------------------------------------------------ */
 
+/*
+ * The connection of stream x dropped after the bytes it handed over: ask
+ * again from there (Range), with backoff, at most the registry's retries
+ * times per stream.  The layer reader never sees the seam; the blob's
+ * digest, checked as it reads, vouches for the whole.  IA_OK, or the
+ * reason in x->ferr.
+ */
+static enum ia_status
+stream_resume(struct xfer *x)
+{
+	int64_t have = x->range_from + x->received;
+	struct ia_error rerr = { 0 };
+	char why[CURL_ERROR_SIZE + 32];
+
+	snprintf(why, sizeof(why), "%s", reg_curl_text(x));
+	if (x->resumes >= x->r->retries)
+		return ia_seterr(&x->ferr, IA_EINPUT, "%s: %s: connection "
+		    "dropped after %lld bytes (%s)%s", x->what, x->object,
+		    (long long)have, why, x->resumes > 0 ?
+		    ", after resuming it before" : "");
+	reg_backoff(x, x->resumes);
+	x->resumes++;
+	x->range_from = have;
+	if (reg_xfer_run(x, &rerr) != IA_OK)
+		return ia_seterr(&x->ferr, rerr.code, "%s: %s: connection "
+		    "dropped after %lld bytes (%s); resuming failed: %s",
+		    x->what, x->object, (long long)have, why, rerr.msg);
+	return IA_OK;
+}
+
 static ssize_t
 stream_read(void *ctx, void *buf, size_t n, struct ia_error *err)
 {
@@ -566,11 +596,11 @@ stream_read(void *ctx, void *buf, size_t n, struct ia_error *err)
 		if (x->done) {
 			if (x->result == CURLE_OK)
 				return 0;
-			ia_seterr(&x->ferr, IA_EINPUT, "%s: %s: connection "
-			    "dropped after %lld bytes (%s)", x->what, x->object,
-			    (long long)x->received, reg_curl_text(x));
-			x->failed = true;
-			goto fail;
+			if (stream_resume(x) != IA_OK) {
+				x->failed = true;
+				goto fail;
+			}
+			continue;
 		}
 		if (reg_xfer_drive(x, true, &x->ferr) != IA_OK) {
 			x->failed = true;

@@ -74,10 +74,13 @@ enum ia_status registry_blob(struct registry *r, const char *digest,
 
 /*
  * Open a pull stream over the blob (redirects followed): bs->read() hands
- * bytes as they arrive, 0 at the end, -1 with err set (a connection dropped
- * mid-blob is "connection dropped after N bytes").  *size is the
+ * bytes as they arrive, 0 at the end, -1 with err set.  *size is the
  * Content-Length, or -1.  The digest is not verified here (layer_read()
- * does that while it reads).  Retries happen only before the first byte.
+ * does that while it reads).  Before the first byte, failures are retried
+ * like any request; a connection that drops mid-blob is resumed where it
+ * stopped (Range; a registry that ignores it sends the blob again and the
+ * bytes already handed over are dropped), at most opt->retries times per
+ * stream, then read() fails with "connection dropped after N bytes".
  */
 enum ia_status registry_stream_open(struct registry *r, const char *digest,
     struct blob_stream *bs, int64_t *size, struct ia_error *err);

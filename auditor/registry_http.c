@@ -63,6 +63,7 @@ xfer_clear_response(struct xfer *x)
 	free(x->retry_after);
 	x->content_type = x->www_auth = x->link = x->retry_after = NULL;
 	x->content_length = -1;
+	x->range_start = -1;
 }
 
 static void
@@ -161,7 +162,8 @@ on_header(char *p, size_t size, size_t nitems, void *ud)
 		end--;
 #define IS(h) (nlen == sizeof(h) - 1 && strncasecmp(p, h, nlen) == 0)
 	if (!IS("content-type") && !IS("www-authenticate") && !IS("link") &&
-	    !IS("retry-after") && !IS("content-length"))
+	    !IS("retry-after") && !IS("content-length") &&
+	    !IS("content-range"))
 		return n;
 	if ((size_t)(end - v) > REG_HEADER_MAX) {
 		x->hdr_toolarge = true;
@@ -180,6 +182,17 @@ on_header(char *p, size_t size, size_t nitems, void *ud)
 		keep_header(x, &x->link, v, (size_t)(end - v), true);
 	} else if (IS("retry-after")) {
 		keep_header(x, &x->retry_after, v, (size_t)(end - v), false);
+	} else if (IS("content-range")) {
+		/* "bytes FIRST-LAST/TOTAL": only FIRST matters here. */
+		char *e;
+		long long first;
+
+		if (end - v > 6 && strncasecmp(v, "bytes ", 6) == 0) {
+			errno = 0;
+			first = strtoll(v + 6, &e, 10);
+			if (e != v + 6 && *e == '-' && errno == 0 && first >= 0)
+				x->range_start = first;
+		}
 	} else {
 		char *e;
 		long long cl;
@@ -199,6 +212,8 @@ on_header(char *p, size_t size, size_t nitems, void *ud)
 	return x->hdr_toolarge ? 0 : n;
 }
 
+static size_t stream_take(struct xfer *x, const char *p, size_t n);
+
 static size_t
 on_body(char *p, size_t size, size_t nitems, void *ud)
 {
@@ -210,6 +225,20 @@ on_body(char *p, size_t size, size_t nitems, void *ud)
 		curl_easy_getinfo(x->c->easy, CURLINFO_RESPONSE_CODE, &code);
 		x->status = code;
 		x->responded = true;
+		/*
+		 * A resumed stream: a 206 from where we asked (or before: the
+		 * bytes up to it are dropped), or a 200 with the whole blob,
+		 * of which we have the first range_from bytes already.
+		 */
+		if (x->kind == REG_STREAM && x->range_from > 0) {
+			if (code == 206 && (x->range_start < 0 ||
+			    x->range_start > x->range_from)) {
+				x->range_bad = true;
+				return 0;
+			}
+			x->skip = code == 206 ? x->range_from -
+			    x->range_start : code == 200 ? x->range_from : 0;
+		}
 	}
 	if (x->status / 100 != 2) {
 		x->discarded += n;
@@ -228,11 +257,34 @@ on_body(char *p, size_t size, size_t nitems, void *ud)
 		return n;
 	}
 	/*
-	 * A stream keeps at most max bytes unread: past that, pause; read()
-	 * unpauses once the reader took them, and curl hands the same bytes
-	 * again.  A chunk bigger than the buffer is taken when the buffer is
-	 * empty, so a transfer can always move on.
+	 * Bytes a resumed stream had already: dropped.  x->skip changes only
+	 * once the chunk is taken, since a pause makes curl hand it again.
 	 */
+	if (x->skip > 0) {
+		size_t d = x->skip < (int64_t)n ? (size_t)x->skip : n;
+
+		if (d == n) {
+			x->skip -= (int64_t)d;
+			return n;
+		}
+		if (stream_take(x, p + d, n - d) == CURL_WRITEFUNC_PAUSE)
+			return CURL_WRITEFUNC_PAUSE;
+		x->skip -= (int64_t)d;
+		return n;
+	}
+	return stream_take(x, p, n);
+}
+
+/*
+ * A stream keeps at most max bytes unread: past that, pause; read()
+ * unpauses once the reader took them, and curl hands the same bytes
+ * again.  A chunk bigger than the buffer is taken when the buffer is
+ * empty, so a transfer can always move on.  Returns n or
+ * CURL_WRITEFUNC_PAUSE.
+ */
+static size_t
+stream_take(struct xfer *x, const char *p, size_t n)
+{
 	if (x->off > 0 && x->cap - x->len < n) {
 		memmove(x->buf, x->buf + x->off, x->len - x->off);
 		x->len -= x->off;
@@ -386,6 +438,16 @@ xfer_begin(struct xfer *x, struct ia_error *err)
 	SETOPT(CURLOPT_HEADERDATA, x);
 	SETOPT(CURLOPT_WRITEFUNCTION, on_body);
 	SETOPT(CURLOPT_WRITEDATA, x);
+	x->skip = 0;
+	x->range_bad = false;
+	if (x->kind == REG_STREAM && x->range_from > 0) {
+		char range[32];
+
+		/* libcurl copies the string. */
+		snprintf(range, sizeof(range), "%lld-",
+		    (long long)x->range_from);
+		SETOPT(CURLOPT_RANGE, range);
+	}
 	if (rc != CURLE_OK)
 		return ia_seterr(err, IA_EINTERNAL, "%s: libcurl: %s", x->what,
 		    curl_easy_strerror(rc));
@@ -489,6 +551,12 @@ sleep_ms(long ms)
 		;
 }
 
+void
+reg_backoff(const struct xfer *x, int attempt)
+{
+	sleep_ms(retry_delay_ms(x, attempt));
+}
+
 enum verdict {
 	V_DONE,		/* a usable answer (or, for streams, its start) */
 	V_RETRY,	/* transient: wait, then try again if attempts remain */
@@ -560,6 +628,13 @@ reg_judge(struct xfer *x, bool *reauthed, enum ia_status *st,
 	if (x->toolarge) {
 		ia_seterr(err, IA_EINPUT, "%s: %s too large (more than %lld "
 		    "bytes)", x->what, x->object, (long long)x->max);
+		return V_FAIL;
+	}
+	if (x->range_bad) {
+		ia_seterr(err, IA_EINPUT, "%s: %s: asked to resume at byte "
+		    "%lld, the registry sent bytes from %lld", x->what,
+		    x->object, (long long)x->range_from,
+		    (long long)x->range_start);
 		return V_FAIL;
 	}
 	if (s != 0 && x->path != NULL) {

@@ -100,6 +100,18 @@ struct xfer {
 
 	bool failed;		/* streams: read() failed; err says why */
 	struct ia_error ferr;
+
+	/*
+	 * Streams resumed after a connection dropped mid-blob: the next
+	 * attempt asks for "Range: bytes=range_from-"; a 206 says where it
+	 * starts (range_start), and a 200 (the registry ignored the range)
+	 * has its first range_from bytes dropped (skip).
+	 */
+	int64_t range_from;
+	int64_t range_start;	/* Content-Range's first byte, or -1 */
+	int64_t skip;		/* body bytes still to drop */
+	bool range_bad;		/* a 206 that starts past range_from */
+	int resumes;
 };
 
 
@@ -126,6 +138,8 @@ enum ia_status reg_xfer_drive(struct xfer *x, bool until_body,
 void reg_xfer_free(struct xfer *x);
 /* curl's message for how the last attempt ended. */
 const char *reg_curl_text(const struct xfer *x);
+/* Wait before retry number attempt (from 0): backoff, or Retry-After. */
+void reg_backoff(const struct xfer *x, int attempt);
 
 /* Do URLs a and b have the same scheme, host and port? */
 int reg_same_origin(const char *a, const char *b);

@@ -52,6 +52,9 @@
 #	reg_free_port               print a port nothing listens on right now
 #	reg_derive_layout SRC EXPECTED DST CREATED_BY PATH CONTENT
 #	                            an OCI layout: SRC plus one small layer
+#	reg_flaky_start NAME        a proxy in front of NAME that drops blob
+#	                            connections half way, answers 429 and 503
+#	                            once per path; sets FLAKY_ADDR, FLAKY_LOG
 #
 # Environment for everything after reg_need_tools: REGISTRY_AUTH_FILE and
 # DOCKER_CONFIG point into $T (so no credentials of the machine are used),
@@ -522,4 +525,103 @@ e2["note"] = "the source image plus one layer, derived by registry_lib.sh"
 with open(os.path.join(dst, "expected.json"), "w") as f:
     json.dump(e2, f, indent=1)
 PY
+}
+
+# reg_flaky_start NAME: a proxy on 127.0.0.1 in front of registry NAME that
+# misbehaves once per request path: the first GET of each blob over 1 KiB
+# sends the headers and half the body, then closes the connection; the
+# first GET of each manifest answers 429 (Retry-After: 0); the first GET of
+# each tag list answers 503.  Everything else, Range included, is passed
+# through.  Sets FLAKY_ADDR (127.0.0.1:PORT) and FLAKY_LOG (one JSON line
+# per request: method, path, range, what the proxy did).
+reg_flaky_start() {
+	local name=$1 pid i
+	cat >"$T/flaky_proxy.py" <<'PY'
+import http.client, json, socket, sys, threading
+from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+upstream, port_file, log_file = sys.argv[1], sys.argv[2], sys.argv[3]
+seen, lock = set(), threading.Lock()
+HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"}
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a):
+        pass
+    def log(self, did):
+        with lock, open(log_file, "a") as f:
+            f.write(json.dumps({"method": self.command, "path": self.path,
+                                "range": self.headers.get("Range"), "did": did}) + "\n")
+    def first(self, kind):
+        key = (kind, self.path)
+        with lock:
+            if key in seen:
+                return False
+            seen.add(key)
+            return True
+    def plain(self, code, extra=()):
+        self.send_response(code)
+        for k, v in extra:
+            self.send_header(k, v)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def handle_any(self, body_wanted):
+        p = self.path.split("?")[0]
+        if self.command == "GET" and "/manifests/" in p and self.first("m"):
+            self.log("429")
+            return self.plain(429, [("Retry-After", "0")])
+        if self.command == "GET" and p.endswith("/tags/list") and self.first("t"):
+            self.log("503")
+            return self.plain(503)
+        c = http.client.HTTPConnection(upstream, timeout=30)
+        hdrs = {k: v for k, v in self.headers.items() if k.lower() not in HOP and k.lower() != "host"}
+        c.request(self.command, self.path, headers=hdrs)
+        r = c.getresponse()
+        body = r.read()
+        c.close()
+        drop = (self.command == "GET" and "/blobs/" in p and r.status == 200
+                and len(body) > 1024 and self.first("b"))
+        self.send_response(r.status)
+        for k, v in r.getheaders():
+            if k.lower() not in HOP and k.lower() != "content-length":
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not body_wanted:
+            self.log("pass")
+            return
+        if drop:
+            self.wfile.write(body[:len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.log("drop after %d of %d" % (len(body) // 2, len(body)))
+            return
+        self.wfile.write(body)
+        self.log("pass %d" % r.status)
+    def do_GET(self):
+        self.handle_any(True)
+    def do_HEAD(self):
+        self.handle_any(False)
+class S(ThreadingHTTPServer):
+    daemon_threads = True
+    def handle_error(self, request, address):
+        pass
+srv = S(("127.0.0.1", 0), H)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+import os
+os.rename(port_file + ".tmp", port_file)
+srv.serve_forever()
+PY
+	rm -f "$T/flaky.port"
+	FLAKY_LOG=$T/flaky.log
+	: >"$FLAKY_LOG"
+	_reg_spawn pid "$T/flaky.out" "$T/flaky.err" \
+	    python3 "$T/flaky_proxy.py" "${REG_ADDR[$name]}" "$T/flaky.port" "$FLAKY_LOG"
+	for ((i = 0; i < REG_READY_TRIES; i++)); do
+		[ -s "$T/flaky.port" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -s "$T/flaky.port" ] || { note "flaky proxy did not start: $(head -c 300 "$T/flaky.err")"; return 1; }
+	FLAKY_ADDR=127.0.0.1:$(cat "$T/flaky.port")
 }

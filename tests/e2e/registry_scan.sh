@@ -31,6 +31,11 @@
 #  - --shard K/3 for K = 1..3 visit disjoint sets of tags that together are
 #    all of them, and `merge` of the three databases has the same reports and
 #    the same images as one scan (merging twice adds nothing);
+#  - through a proxy that answers 429 and 503 once per manifest and tag
+#    list and drops every blob's connection half way once, the scan ends
+#    with the same images and reports as a direct one: each drop resumed
+#    with a Range request from the byte it stopped at (a small blob read
+#    whole by a non-streaming request is simply asked again);
 #  - a scan SIGKILLed after its first and third image, and at three times,
 #    then restarted, ends with the same reports, the same layers cached and
 #    the same last digest per tag as an uninterrupted scan into a fresh
@@ -308,6 +313,47 @@ lb = q(merged, "select diff_id, blob_digest from layers order by 1, 2")
 if la != lb: bad.append("layers differ: %d vs %d" % (len(la), len(lb)))
 print("\n".join(bad)); sys.exit(1 if bad else 0)
 PY
+
+# ---- through a flaky proxy: 429s, 503s and connections dropped mid-blob -------
+
+if reg_flaky_start plain; then
+	run_ia flaky scan "docker://$FLAKY_ADDR" --db "$T/flaky.db" --tls-verify=false
+	expect_rc 0 "scan through the flaky proxy"
+	pyfact "flaky proxy: the same images and reports as a direct scan; each drop resumed at its byte" \
+	    "$T/fresh.db" "$T/flaky.db" "$FLAKY_LOG" <<'PY'
+import json, re, sqlite3, sys
+def q(p, sql): return sqlite3.connect(p).execute(sql).fetchall()
+bad = []
+rows = "select repo, tag, digest, error is null from scans order by repo, tag"
+if q(sys.argv[1], rows) != q(sys.argv[2], rows):
+    bad.append("rows %r\n  want %r" % (q(sys.argv[2], rows), q(sys.argv[1], rows)))
+def reports(p):
+    out = {}
+    for d, j in q(p, "select manifest_digest, json from reports"):
+        r = json.loads(j)
+        r["image"].pop("ref")      # the proxy's address, not the registry's
+        out[d] = r
+    return out
+a, b = reports(sys.argv[1]), reports(sys.argv[2])
+if a != b or len(a) != 5: bad.append("reports differ: %r vs %r" % (sorted(a), sorted(b)))
+log = [json.loads(l) for l in open(sys.argv[3])]
+drops = [(e["path"], int(re.match(r"drop after (\d+)", e["did"]).group(1))) for e in log
+         if e["did"].startswith("drop")]
+if len(drops) < 5: bad.append("only %d drops" % len(drops))
+for path, n in drops:
+    resumed = [e for e in log if e["path"] == path and e["range"] == "bytes=%d-" % n]
+    whole = [e for e in log if e["path"] == path and not e["range"] and not e["did"].startswith("drop")]
+    if not resumed and not whole:
+        bad.append("%s: dropped after %d bytes, never asked again" % (path, n))
+if not any(e["range"] for e in log): bad.append("no Range request at all")
+for did in ("429", "503"):
+    if not any(e["did"] == did for e in log): bad.append("no %s answered" % did)
+print("\n".join(bad)); sys.exit(1 if bad else 0)
+PY
+	note "flaky proxy: $(grep -c '"did": "drop' "$FLAKY_LOG") drops, $(grep -c '"range": "bytes=' "$FLAKY_LOG") Range requests, $(grep -c '"did": "429"' "$FLAKY_LOG") 429s, $(grep -c '"did": "503"' "$FLAKY_LOG") 503s"
+else
+	fail "the flaky proxy did not start (harness)"
+fi
 
 # ---- killed and restarted -------------------------------------------------------
 

@@ -322,7 +322,10 @@ test_url_resolve(void **state)
  * Link to another host).  Blobs: the config, a 3 MiB "big" one (byte i is
  * i & 0xff), e*64 (config bytes under a wrong digest), d*64 (1 MiB
  * announced, 600 KiB sent), c*64 (a 307 to localhost:PORT/storage/big,
- * another host name for the same server).  Listings come
+ * another host name for the same server), b*64 (big's bytes, the
+ * connection dropped after 700 KiB, then after 500 KiB of a 206 answer to
+ * the Range request, then all the rest as 206), a*64 (big's bytes, dropped
+ * after 600 KiB, then Range ignored: the whole blob as 200).  Listings come
  * two names a page plus one invalid name.  /_stats, /_reset, /_expire (a
  * new token) are for the tests.  With CERT KEY arguments it speaks TLS.
  */
@@ -349,6 +352,8 @@ static char server_py[] =
 	"CORRUPT = 'sha256:' + 'e' * 64       # serves CONFIG\n"
 	"TRUNC = 'sha256:' + 'd' * 64         # 1 MiB said, 600 KiB sent\n"
 	"REDIRECT = 'sha256:' + 'c' * 64      # 307 to /storage/big\n"
+	"RESUME = 'sha256:' + 'b' * 64        # drops, resumed with Range\n"
+	"NORANGE = 'sha256:' + 'a' * 64       # drops, ignores Range\n"
 	"TAGS = ['t1', 't2', 't3', 't4', 't5']\n"
 	"REPOS = ['a/one', 'b/two', 'c/three']\n"
 	"BASIC = 'Basic ' + base64.b64encode(b'alice:s3cret').decode()\n"
@@ -386,6 +391,18 @@ static char server_py[] =
 	"    self.wfile.flush()\n"
 	"    self.close_connection = True\n"
 	"    self.connection.shutdown(socket.SHUT_RDWR)\n"
+	"\n"
+	"  def part(self, start, body, drop):\n"
+	"    self.send_response(206)\n"
+	"    self.send_header('Content-Range', 'bytes %d-%d/%d'\n"
+	"                     % (start, len(BIG) - 1, len(BIG)))\n"
+	"    self.send_header('Content-Length', str(len(BIG) - start))\n"
+	"    self.end_headers()\n"
+	"    self.wfile.write(body)\n"
+	"    self.wfile.flush()\n"
+	"    if drop:\n"
+	"      self.close_connection = True\n"
+	"      self.connection.shutdown(socket.SHUT_RDWR)\n"
 	"\n"
 	"  def authorized(self, repo):\n"
 	"    authz = self.headers.get('Authorization')\n"
@@ -475,6 +492,20 @@ static char server_py[] =
 	"        return self.send(200, CONFIG, ctype=ct)\n"
 	"      if arg == sha(BIG):\n"
 	"        return self.send(200, BIG, ctype=ct)\n"
+	"      if arg in (RESUME, NORANGE):\n"
+	"        rng = self.headers.get('Range') or ''\n"
+	"        with lock:\n"
+	"          state['last']['range'] = rng\n"
+	"        start = int(rng[6:-1]) if rng.startswith('bytes=') else 0\n"
+	"        if n == 1:\n"
+	"          cut = (700 if arg == RESUME else 600) * 1024\n"
+	"          return self.drop(len(BIG), BIG[:cut])\n"
+	"        if arg == NORANGE:\n"
+	"          return self.send(200, BIG, ctype=ct)\n"
+	"        if n == 2:\n"
+	"          body = BIG[start:start + 500 * 1024]\n"
+	"          return self.part(start, body, True)\n"
+	"        return self.part(start, BIG[start:], False)\n"
 	"      if arg == TRUNC:\n"
 	"        return self.drop(1024 * 1024, BIG[:600 * 1024])\n"
 	"      if arg == REDIRECT:\n"
@@ -1233,6 +1264,7 @@ test_stream_truncated(void **state)
 
 	(void)state;
 	need_server();
+	o.retries = 1;
 	r = open_repo("open/app", &o);
 	snprintf(d, sizeof(d), "sha256:%064d", 0);
 	memset(d + 7, 'd', 64);
@@ -1242,15 +1274,70 @@ test_stream_truncated(void **state)
 	assert_int_equal(total, 600 * 1024);
 	expect_msg(&err, "/open/app: blob sha256:dddd");
 	expect_msg(&err, "connection dropped after 614400 bytes");
+	/* resumed once: the same 600 KiB again, all dropped, then nothing */
+	expect_msg(&err, "resuming failed");
 	/* a failed stream keeps failing */
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(bs.read(bs.ctx, got, 1, &err), -1);
 	expect_msg(&err, "connection dropped");
 	registry_stream_close(&bs);
-	/* no retry once bytes were handed over */
+	/* the first request, the resume, its one retry */
 	snprintf(path, sizeof(path), "/v2/open/app/blobs/%s", d);
+	assert_int_equal(hits(path), 3);
+	registry_free(r);
+
+	/* with no retries, no resume either */
+	cJSON_Delete(server_get("/_reset"));
+	o.retries = -1;
+	r = open_repo("open/app", &o);
+	assert_int_equal(registry_stream_open(r, d, &bs, &size, &err), IA_OK);
+	assert_int_equal(drain(&bs, 32768, &total, got, &err), -1);
+	expect_msg(&err, "connection dropped after 614400 bytes (");
+	registry_stream_close(&bs);
 	assert_int_equal(hits(path), 1);
 	registry_free(r);
+}
+
+/*
+ * A connection that drops mid-blob is resumed where it stopped: twice with
+ * Range (206), or once from a registry that ignores Range (200, the bytes
+ * already read dropped).  The reader sees every byte once, in order.
+ */
+static void
+test_stream_resume(void **state)
+{
+	struct registry_options o = opts();
+	struct registry *r;
+	struct ia_error err = { 0 };
+	struct blob_stream bs;
+	char got[DIGEST_STRLEN], d[80], path[200], *range;
+	int64_t size, total;
+	static const char kinds[] = "ba";
+	size_t i;
+
+	(void)state;
+	need_server();
+	for (i = 0; i < 2; i++) {
+		cJSON_Delete(server_get("/_reset"));
+		r = open_repo("open/app", &o);
+		snprintf(d, sizeof(d), "sha256:%064d", 0);
+		memset(d + 7, kinds[i], 64);
+		assert_int_equal(registry_stream_open(r, d, &bs, &size, &err),
+		    IA_OK);
+		assert_int_equal(size, srv.big_size);
+		/* small reads: the buffer fills, the transfer pauses */
+		assert_int_equal(drain(&bs, 4096, &total, got, &err), 0);
+		assert_int_equal(total, srv.big_size);
+		assert_string_equal(got, srv.big);
+		registry_stream_close(&bs);
+		snprintf(path, sizeof(path), "/v2/open/app/blobs/%s", d);
+		assert_int_equal(hits(path), i == 0 ? 3 : 2);
+		range = last_seen("range");
+		assert_string_equal(range, i == 0 ? "bytes=1228800-" :
+		    "bytes=614400-");
+		free(range);
+		registry_free(r);
+	}
 }
 
 /* A dropped connection and a 503 before the first byte are retried. */
@@ -1571,6 +1658,7 @@ main(void)
 		cmocka_unit_test(test_stream),
 		cmocka_unit_test(test_stream_redirect),
 		cmocka_unit_test(test_stream_truncated),
+		cmocka_unit_test(test_stream_resume),
 		cmocka_unit_test(test_stream_retry),
 		cmocka_unit_test(test_stream_threads),
 		cmocka_unit_test(test_tags),
