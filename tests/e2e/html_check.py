@@ -3,7 +3,7 @@
 #
 # html_check.py: what html_report.sh checks, in a real browser.
 #
-#	html_check.py derive SRC DST        an OCI layout: SRC plus a hostile layer
+#	html_check.py derive SRC DST        SRC (OCI layout) plus a hostile layer
 #	html_check.py page HTML REPORT.json the page against the JSON report
 #	html_check.py md MD REPORT.json     the Markdown summary
 #	html_check.py bench HTML [RUNS]     load time of the page, in ms
@@ -296,6 +296,15 @@ def check_page(html_path, report_path):
             v = b.eval("document.documentElement.getAttribute('%s')" % attr)
             if v:
                 fail("%s: %s" % (attr, v))
+
+        # The script's sizes are report_human_size()'s (ties included).
+        sizes = [0, 999, 1000, 1125, 6500, 66237, 100500, 999499, 999500,
+                 1220598, 9995000, 18590751, 4100000000, 123456789012]
+        got = b.eval("[%s].map(window.imgaudit.humanSize)" %
+                     ",".join(map(str, sizes)))
+        if got != [human(x) for x in sizes]:
+            fail("humanSize in the page %s, in C %s" %
+                 (got, [human(x) for x in sizes]))
 
         # Cards: the figures are the report's.
         got = b.eval("""Array.prototype.map.call(

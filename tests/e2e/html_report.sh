@@ -70,7 +70,8 @@ if ! command -v chromium >/dev/null 2>&1; then
 	finish_skip=1
 else
 	finish_skip=0
-	out=$(python3 "$E2E_DIR/html_check.py" page "$T/r.html" "$T/r.json" 2>&1)
+	out=$(python3 "$E2E_DIR/html_check.py" page "$T/r.html" \
+	    "$T/r.json" 2>&1)
 	rc=$?
 	printf '%s\n' "$out"
 	case $rc in
