@@ -657,13 +657,11 @@ add_top(struct candidate *c, const char *path, int64_t bytes)
 	c->top[i].bytes = bytes;
 }
 
+/* What one file adds to a candidate's figures. */
 static void
-add_file(struct build *b, struct work *w, uint32_t data, const char *path,
-    int64_t bytes, int layer)
+count(struct build *b, struct work *w, const char *path, int64_t bytes,
+    int layer)
 {
-	xgrow((void **)&w->data, &w->cap_data, w->n_data + 1,
-	    sizeof(*w->data));
-	w->data[w->n_data++] = data;
 	w->c.bytes += bytes;
 	w->c.files++;
 	if (layer >= 0 && (size_t)layer < b->n_layers) {
@@ -673,6 +671,18 @@ add_file(struct build *b, struct work *w, uint32_t data, const char *path,
 	add_top(&w->c, path, bytes);
 }
 
+/* The candidate frees the whole file. */
+static void
+add_file(struct build *b, struct work *w, uint32_t data, const char *path,
+    int64_t bytes, int layer)
+{
+	xgrow((void **)&w->data, &w->cap_data, w->n_data + 1,
+	    sizeof(*w->data));
+	w->data[w->n_data++] = data;
+	count(b, w, path, bytes, layer);
+}
+
+/* The candidate frees bytes of the file (debug sections, GPU code). */
 static void
 add_part(struct build *b, struct work *w, uint32_t data, const char *path,
     int64_t bytes, int layer)
@@ -684,13 +694,7 @@ add_part(struct build *b, struct work *w, uint32_t data, const char *path,
 	w->pbytes = xrealloc(w->pbytes, w->cap_part * sizeof(*w->pbytes));
 	w->pdata[w->n_part] = data;
 	w->pbytes[w->n_part++] = bytes;
-	w->c.bytes += bytes;
-	w->c.files++;
-	if (layer >= 0 && (size_t)layer < b->n_layers) {
-		w->layer_hit[layer] = 1;
-		w->c.compressed += (int64_t)((double)bytes * b->ratio[layer]);
-	}
-	add_top(&w->c, path, bytes);
+	count(b, w, path, bytes, layer);
 }
 
 static int
