@@ -8,8 +8,9 @@
  * "<img src=x onerror=...>" is shown, not run; styles are set through the
  * CSSOM, which the page's Content-Security-Policy allows.
  *
- * What the tests read: <html data-ready="1"> once drawn, data-js-errors
- * and data-csp-violations when anything went wrong, data-* figures on the
+ * What the tests read: <html data-ready="1"> once drawn (data-draw-ms:
+ * how long parsing and drawing took), data-js-errors and
+ * data-csp-violations when anything went wrong, data-* figures on the
  * cards and candidate rows.  A URL hash "#sort=rank|bytes|compressed|
  * confidence" and "&purpose=P" sets the candidate table's order and
  * filter at load (imgaudit's rank by default).
@@ -19,6 +20,7 @@
 
 var root = document.documentElement;
 var errors = [];
+var started = performance.now();
 
 function recordError(msg) {
 	errors.push(String(msg));
@@ -800,5 +802,6 @@ function findings() {
 	}
 });
 window.imgaudit = { humanSize: humanSize, report: R };
+root.setAttribute("data-draw-ms", (performance.now() - started).toFixed(0));
 root.setAttribute("data-ready", "1");
 }());

@@ -7,6 +7,7 @@
 #	html_check.py page HTML REPORT.json the page against the JSON report
 #	html_check.py md MD REPORT.json     the Markdown summary
 #	html_check.py bench HTML [RUNS]     load time of the page, in ms
+#	html_check.py inflate HTML REPORT.json OUT NPKG   a worst-case page
 #
 # The browser is headless Chromium driven over the DevTools protocol on a
 # pipe (--remote-debugging-pipe: fd 3 in, fd 4 out, NUL-separated JSON), so
@@ -498,26 +499,87 @@ def check_md(md_path, report_path):
             fail("no row for layer %d" % layer["index"])
 
 
+def inflate(html_in, report_path, html_out, npkg):
+    """html_in with its JSON block replaced by report_path's report grown
+    to an image of hundreds of thousands of files: npkg packages, 127
+    layers, 300 candidates with ten top paths each, 200 findings and 100
+    rows in every top-N list, every path 150 characters or more.  The block
+    is escaped as report_html_json() escapes it; the script, stylesheet and
+    CSP are the page's own."""
+    rep = json.load(open(report_path))
+    long = "/usr/local/lib/python3.11/site-packages/" + "x" * 90
+    pk0 = rep["packages"] or [{"ecosystem": "pip", "name": "p",
+                               "version": "1", "purpose": "runtime",
+                               "files": 1, "requires": [], "layers": []}]
+    pk = []
+    for i in range(npkg):
+        p = dict(pk0[i % len(pk0)])
+        p["name"] = "%s-%d" % (p["name"], i)
+        p["bytes"] = 10_000_000_000 // (i + 1)
+        p["files"] = 500_000 // npkg
+        p["database"] = long + "/%d.dist-info/METADATA" % i
+        p["requires"] = ["dep-%d" % j for j in range(i % 7)]
+        p["layers"] = [{"index": i % 127, "bytes": p["bytes"]}]
+        pk.append(p)
+    rep["packages"] = pk
+    purposes = sorted({p["purpose"] for p in pk})
+    rep["purposes"] = [{"purpose": x, "bytes": sum(p["bytes"] for p in pk
+                                                   if p["purpose"] == x),
+                        "files": 1, "removable": "no"} for x in purposes]
+    l0 = rep["layers"][0]
+    rep["layers"] = [dict(l0, index=i, created_by="/bin/sh -c step %d " % i
+                          + "y" * 200) for i in range(127)]
+    c0 = rep["candidates"][0]
+    rep["candidates"] = [dict(c0, rank=i + 1, bytes_saved=10**9 // (i + 1),
+                              top_paths=[{"path": long + "/%d/%d" % (i, j),
+                                          "bytes": 1000 - j}
+                                         for j in range(10)],
+                              paths=[long + "/%d/%d" % (i, j)
+                                     for j in range(10)])
+                         for i in range(300)]
+    rep["findings"] = [{"kind": "k", "title": "finding %d" % i,
+                        "detail": long} for i in range(200)]
+    for key in ("largest_files", "largest_dirs", "wasted_files"):
+        rep[key] = [{"path": long + "/%d" % i, "bytes": 10**9 // (i + 1),
+                     "layer": 1} for i in range(100)]
+    rep["totals"]["final_files"] = 500_000
+    data = json.dumps(rep, separators=(",", ":"), ensure_ascii=False)
+    for c, e in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                 ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        data = data.replace(c, e)
+    page = open(html_in, encoding="utf-8").read()
+    start = page.index('id="report-data">') + len('id="report-data">')
+    end = page.index("</script>", start)
+    with open(html_out, "w", encoding="utf-8") as f:
+        f.write(page[:start] + data + page[end:])
+    print("%s: %d packages, %d candidates, %d layers" % (
+        html_out, len(pk), len(rep["candidates"]), len(rep["layers"])))
+
+
 def bench(html_path, runs):
     url = "file://" + os.path.abspath(html_path)
-    b = Browser()
-    try:
-        times = []
-        for _ in range(runs):
-            ms = b.load(url + "#r%d" % len(times))
-            ready = b.eval("document.documentElement.getAttribute("
-                           "'data-ready')")
-            if ready != "1":
+    times, draws = [], []
+    # A fresh browser each time: the cost of opening the file cold.
+    for _ in range(runs):
+        b = Browser()
+        try:
+            times.append(b.load(url))
+            draws.append(float(b.eval("document.documentElement"
+                                      ".getAttribute('data-draw-ms')")))
+            if b.eval("document.documentElement.getAttribute("
+                      "'data-ready')") != "1":
                 fail("the page did not finish drawing")
-            times.append(ms)
-        for e in b.errors():
-            fail("browser: " + e)
-    finally:
-        b.close()
+            for e in b.errors():
+                fail("browser: " + e)
+        finally:
+            b.close()
     times.sort()
-    print("size %d bytes; load %s ms (median %.0f ms of %d)" % (
-        os.path.getsize(html_path), " ".join("%.0f" % x for x in times),
-        times[len(times) // 2], runs))
+    draws.sort()
+    print("%s: %d bytes; load %s ms (median %.0f ms of %d; of which "
+          "parsing the JSON and drawing, median %.0f ms)" % (
+              html_path, os.path.getsize(html_path),
+              " ".join("%.0f" % x for x in times), times[len(times) // 2],
+              runs, draws[len(draws) // 2]))
 
 
 def main(argv):
@@ -536,6 +598,8 @@ def main(argv):
             check_page(argv[2], argv[3])
         elif cmd == "md":
             check_md(argv[2], argv[3])
+        elif cmd == "inflate":
+            inflate(argv[2], argv[3], argv[4], int(argv[5]))
         elif cmd == "bench":
             bench(argv[2], int(argv[3]) if len(argv) > 3 else 5)
         else:
