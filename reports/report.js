@@ -558,7 +558,9 @@ var ORDERS = {
 var candState = { sort: "rank", purpose: "" };
 
 function detailRow(c) {
-	var tr = el("tr", "detail"), td = add(tr, el("td"));
+	/* Printed open for the first ten; the others when opened. */
+	var tr = el("tr", num(c.rank) <= 10 ? "detail top" : "detail");
+	var td = add(tr, el("td"));
 	var dl = add(td, el("dl"));
 
 	function item(label, node) {
@@ -621,8 +623,10 @@ function drawCands() {
 		add(tr, el("td", "", (c.layers || []).join(", ")));
 		det = add(tbody, detailRow(c));
 		tr.hidden = hide;
-		if (hide)
+		if (hide) {
 			det.hidden = true;
+			det.className += " filtered";
+		}
 		else
 			shown++;
 		function toggle() {
