@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "advise.h"
 #include "audit.h"
 #include "candidates.h"
 
@@ -307,6 +308,7 @@ audit_run(const struct audit_options *opt, struct audit **out,
 	a->profile = opt->profile;
 	a->cands = candidates_build(a, a->kb, opt->profile, opt->keep_files);
 	findings_move(&a->findings, &a->cands->findings);
+	advise_run(a);		/* layer order, base image (advise.h) */
 	if (dive_compute(a->layers, a->n_layers, &a->dive) != 0) {
 		st = ia_seterr(err, IA_EINTERNAL, "%s: out of memory computing "
 		    "dive's figures", opt->ref);

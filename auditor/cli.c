@@ -23,6 +23,7 @@
 #include "audit.h"
 #include "candidates.h"
 #include "cli.h"
+#include "diff.h"
 #include "policy.h"
 #include "report.h"
 #include "scan.h"
@@ -35,6 +36,9 @@ struct options {
 	const char *image;
 	const char *package;		/* why: the package asked about */
 	int why;
+	int diff;			/* diff: image is OLD, image2 NEW */
+	const char *image2;
+	const char *bandwidth;		/* diff --bandwidth */
 	int scan;			/* scan: IMAGE is the registry */
 	const char *db, *repo_glob, *tag_glob, *html_dir;
 	unsigned shard_k, shard_n;
@@ -49,7 +53,7 @@ struct options {
 };
 
 enum opt_id {
-	OPT_CREDS, OPT_DB, OPT_FORMAT, OPT_HELP, OPT_HTML_DIR, OPT_JOBS,
+	OPT_BANDWIDTH, OPT_CREDS, OPT_DB, OPT_FORMAT, OPT_HELP, OPT_HTML_DIR, OPT_JOBS,
 	OPT_MAX_RATIO,
 	OPT_OUTPUT, OPT_PLATFORM, OPT_QUIET, OPT_REPO, OPT_SHARD, OPT_TAG,
 	OPT_TARGET_ARCH, OPT_TLS_VERIFY, OPT_TOP, OPT_KB_EXTRA, OPT_POLICY,
@@ -63,6 +67,7 @@ static const struct option_def {
 	int has_arg;
 	enum opt_id id;
 } option_table[] = {
+	{ "bandwidth", 0, 1, OPT_BANDWIDTH },
 	{ "creds", 0, 1, OPT_CREDS },
 	{ "db", 0, 1, OPT_DB },
 	{ "format", 'f', 1, OPT_FORMAT },
@@ -88,6 +93,8 @@ static const struct option_def {
 static const char usage_text[] =
 "usage: imgaudit audit IMAGE [options]\n"
 "       imgaudit why IMAGE [ECOSYSTEM:]PACKAGE [options]\n"
+"       imgaudit diff OLD NEW [--format text|json|md] [-o FILE]\n"
+"                     [--bandwidth 100Mbit] [options]\n"
 "       imgaudit scan docker://HOST[:PORT] --db FILE [--repo GLOB] [--tag GLOB]\n"
 "                     [--shard K/N] [--html-dir DIR] [--jobs N] [--creds U:P]\n"
 "                     [--tls-verify=false]\n"
@@ -125,6 +132,11 @@ static const char usage_text[] =
 "it frees (as apt or pip-autoremove decide) with the command that does it.\n"
 "ECOSYSTEM is dpkg, pip, conda, apk or npm, when a name is in several.\n"
 "Takes --format, -o, --platform, --jobs, --max-ratio, --quiet.\n"
+"\n"
+"diff: audit OLD then NEW and compare them: layers shared and re-pulled,\n"
+"files, packages and candidates added or gone, pull time at --bandwidth\n"
+"(default 100Mbit; also 1Gbit, 50MB/s) and the layer order the changes\n"
+"support (docs/diff.md).  Takes the audit options but --policy.\n"
 "\n"
 "exit status: 0 ok, 1 policy failed, 2 usage or input error, 3 internal error\n"
 "docs: docs/usage.md, docs/report-schema.md, docs/metrics.md\n";
@@ -278,6 +290,8 @@ parse_audit(int argc, char **argv, struct options *o)
 				o->image = arg;
 			else if (o->why && o->package == NULL)
 				o->package = arg;
+			else if (o->diff && o->image2 == NULL)
+				o->image2 = arg;
 			else
 				return usage_error("one IMAGE only (got a second: "
 				    "'%s')", arg);
@@ -293,6 +307,9 @@ parse_audit(int argc, char **argv, struct options *o)
 			val = argv[++i];
 		}
 		switch (d->id) {
+		case OPT_BANDWIDTH:
+			o->bandwidth = val;
+			break;
 		case OPT_CREDS:
 			if (strchr(val, ':') == NULL)
 				return usage_error("%s", "--creds takes USER:PASS");
@@ -414,6 +431,10 @@ parse_audit(int argc, char **argv, struct options *o)
 			    "version yet", arg);
 		}
 	}
+	if (o->bandwidth != NULL && !o->diff)
+		return usage_error("%s", "--bandwidth is for diff");
+	if (o->diff && (o->image == NULL || o->image2 == NULL))
+		return usage_error("%s", "diff needs OLD and NEW images");
 	if (o->scan) {
 		if (o->image == NULL || strncmp(o->image, "docker://", 9) != 0 ||
 		    o->image[9] == '\0' || strchr(o->image + 9, '/') != NULL)
@@ -501,7 +522,10 @@ render(const struct options *o, const cJSON *report)
 	topt.top = o->top;
 	topt.color = f == stdout && isatty(fileno(stdout)) &&
 	    getenv("NO_COLOR") == NULL;
-	if (o->format == FMT_JSON)
+	if (o->diff && o->format != FMT_JSON)
+		rc = o->format == FMT_MD ? diff_write_md(report, f) :
+		    diff_write_text(report, f, topt.width);
+	else if (o->format == FMT_JSON)
 		rc = report_write_json(report, f);
 	else if (o->format == FMT_HTML)
 		rc = report_write_html(report, f);
@@ -716,6 +740,68 @@ cmd_audit(int argc, char **argv, int why)
 		rc = IA_POLICY;
 	else if (rc == IA_OK && prc < 0)
 		rc = IA_EINTERNAL;
+	return rc;
+}
+
+/*
+ * imgaudit diff OLD NEW: audit both, one after the other (each with the
+ * whole pool of workers), then compare (diff.h).
+ */
+static int
+cmd_diff(int argc, char **argv)
+{
+	struct options o;
+	struct audit *older = NULL, *newer = NULL;
+	struct ia_error err = { 0 };
+	struct diff_options dopt;
+	enum ia_status st;
+	cJSON *d;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.diff = 1;
+	o.top = 10;
+	o.audit.source.platform = "linux/amd64";
+	o.audit.max_ratio = 100;
+	o.audit.ratio_floor = 256LL * 1000 * 1000;
+	rc = parse_audit(argc, argv, &o);
+	if (rc != 0)
+		return rc < 0 ? IA_OK : rc;
+	if (o.format == FMT_HTML)
+		return usage_error("%s", "diff writes text, json or md (html "
+		    "is not available for diff yet)");
+	if (o.policy != NULL)
+		return usage_error("%s", "--policy is for audit");
+	memset(&dopt, 0, sizeof(dopt));
+	dopt.bandwidth_bps = 100e6;
+	dopt.bandwidth = "100Mbit";
+	dopt.top = o.top;
+	if (o.bandwidth != NULL) {
+		if (diff_parse_bandwidth(o.bandwidth, &dopt.bandwidth_bps) != 0)
+			return usage_error("--bandwidth takes a rate like "
+			    "100Mbit, 1Gbit or 50MB/s, not '%s'", o.bandwidth);
+		dopt.bandwidth = o.bandwidth;
+	}
+	if (!o.quiet && isatty(STDERR_FILENO))
+		o.audit.progress = progress;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	o.audit.ref = o.image;
+	st = audit_run(&o.audit, &older, &err);
+	if (st == IA_OK) {
+		o.audit.ref = o.image2;
+		st = audit_run(&o.audit, &newer, &err);
+	}
+	if (st != IA_OK) {
+		print_error(err.msg[0] ? err.msg : ia_strstatus(st));
+		audit_free(older);
+		return st;
+	}
+	d = diff_build(older, newer, &dopt);
+	rc = render(&o, d);
+	cJSON_Delete(d);
+	audit_free(older);
+	audit_free(newer);
 	return rc;
 }
 
@@ -1051,6 +1137,8 @@ cli_main(int argc, char **argv)
 		return cmd_audit(argc - 2, argv + 2, 0);
 	if (strcmp(argv[1], "why") == 0)
 		return cmd_audit(argc - 2, argv + 2, 1);
+	if (strcmp(argv[1], "diff") == 0)
+		return cmd_diff(argc - 2, argv + 2);
 	if (strcmp(argv[1], "scan") == 0)
 		return cmd_scan(argc - 2, argv + 2);
 	if (strcmp(argv[1], "history") == 0)
@@ -1063,6 +1151,6 @@ cli_main(int argc, char **argv)
 		printf("imgaudit %s\n", IMGAUDIT_VERSION);
 		return IA_OK;
 	}
-	return usage_error("unknown command '%s' (audit, why, scan, history, "
-	    "merge, kb or version)", argv[1]);
+	return usage_error("unknown command '%s' (audit, why, diff, scan, "
+	    "history, merge, kb or version)", argv[1]);
 }

@@ -310,6 +310,7 @@ src_apply_config(struct source *src, cJSON *config, struct ia_error *err)
 		img->entrypoint = json_text(cfg, "Entrypoint");
 		img->cmd = json_text(cfg, "Cmd");
 		img->env = json_text(cfg, "Env");
+		img->labels = json_text(cfg, "Labels");
 	}
 
 	/* rootfs.diff_ids name the uncompressed layers, in order. */
@@ -540,6 +541,7 @@ source_free(struct source *src)
 	free(src->img.created);
 	free(src->img.entrypoint);
 	free(src->img.env);
+	free(src->img.labels);
 	free(src->img.cmd);
 	findings_free(&src->img.findings);
 	source_registry_free(src);

@@ -43,6 +43,7 @@ struct image {
 	char *entrypoint;	/* JSON text of the config's Entrypoint, or NULL */
 	char *cmd;		/* JSON text of Cmd, or NULL */
 	char *env;		/* JSON text of Env, or NULL */
+	char *labels;		/* JSON text of Labels (an object), or NULL */
 	struct image_layer *layers;
 	size_t n_layers;
 	struct findings findings;	/* e.g. history that does not line up */

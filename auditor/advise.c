@@ -1,0 +1,826 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * advise.c: findings on how the image was built.  Each layer is classified
+ * from the files it wrote (model weights by extension, files a package
+ * database owns, code no package owns) and from its created_by; then the
+ * order is checked against the lean-image guidance (base, dependencies,
+ * app, model: least to most often changing), cleanups in their own layer
+ * are measured against the bytes they fail to remove, and the base image
+ * is named from its label, its history and the files it left.
+ *
+ * What a base-image removal saves is the candidates' business
+ * (candidates.c, the knowledge base's base_rules): the base findings here
+ * only name the base and point at those candidates' bytes.  Comparing two
+ * builds is diff.c's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#include "advise.h"
+#include "audit.h"
+#include "candidates.h"
+
+/* ---- pure helpers ------------------------------------------------------- */
+
+static bool
+has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+
+	return n >= m && strcasecmp(s + n - m, suf) == 0;
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s != NULL ? s + 1 : path;
+}
+
+bool
+advise_is_model_path(const char *path)
+{
+	static const char *const ext[] = { ".safetensors", ".bin", ".pt",
+	    ".pth", ".onnx", ".gguf", ".h5", ".pb", ".ckpt", ".engine",
+	    ".plan" };
+	size_t i;
+
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		if (has_suffix(path, ext[i]))
+			return true;
+	return false;
+}
+
+bool
+advise_is_manifest_path(const char *path)
+{
+	static const char *const names[] = { "requirements.txt",
+	    "pyproject.toml", "setup.py", "setup.cfg", "Pipfile",
+	    "Pipfile.lock", "poetry.lock", "uv.lock", "environment.yml",
+	    "environment.yaml", "package.json", "package-lock.json",
+	    "yarn.lock", "go.mod", "Cargo.toml", "Gemfile" };
+	const char *b = base_name(path);
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(b, names[i]) == 0)
+			return true;
+	/* requirements-dev.txt, requirements/base.txt */
+	return strncmp(b, "requirements", 12) == 0 && has_suffix(b, ".txt");
+}
+
+bool
+advise_is_code_path(const char *path)
+{
+	static const char *const ext[] = { ".py", ".pyx", ".js", ".mjs",
+	    ".cjs", ".ts", ".sh", ".rb", ".go", ".java", ".jar", ".kt",
+	    ".scala", ".c", ".cc", ".cpp", ".h", ".hpp", ".rs", ".php",
+	    ".pl", ".lua", ".r", ".jl", ".ipynb" };
+	size_t i;
+
+	if (advise_is_manifest_path(path))
+		return true;
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		if (has_suffix(path, ext[i]))
+			return true;
+	return false;
+}
+
+bool
+advise_is_system_path(const char *path)
+{
+	static const char *const pre[] = { "bin/", "sbin/", "lib/", "lib32/",
+	    "lib64/", "libx32/", "etc/", "var/", "run/", "tmp/", "dev/",
+	    "proc/", "sys/", "boot/", "usr/bin/", "usr/sbin/", "usr/lib/",
+	    "usr/lib32/", "usr/lib64/", "usr/libexec/", "usr/include/",
+	    "usr/share/", "usr/local/bin/", "usr/local/sbin/",
+	    "usr/local/lib/", "usr/local/include/", "usr/local/share/",
+	    "usr/local/cuda", "usr/local/nvidia/", "opt/conda/",
+	    "opt/nvidia/", "root/.cache/pip/", "root/.cache/uv/" };
+	size_t i;
+
+	for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
+		if (strncmp(path, pre[i], strlen(pre[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Where installers put what they install, owned by a database or not. */
+static bool
+is_package_path(const char *path)
+{
+	static const char *const pre[] = { "var/lib/dpkg/", "var/lib/apt/",
+	    "var/cache/apt/", "lib/apk/", "opt/conda/", "root/.cache/pip/",
+	    "root/.npm/" };
+	size_t i;
+
+	if (strstr(path, "site-packages/") != NULL ||
+	    strstr(path, "dist-packages/") != NULL ||
+	    strstr(path, "node_modules/") != NULL ||
+	    strstr(path, "conda-meta/") != NULL)
+		return true;
+	for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
+		if (strncmp(path, pre[i], strlen(pre[i])) == 0)
+			return true;
+	return false;
+}
+
+int
+advise_install_kind(const char *created_by)
+{
+	static const struct {
+		const char *word;
+		int kind;
+	} cmds[] = {
+		{ "apt-get install", INSTALL_APT }, { "apt install", INSTALL_APT },
+		{ "aptitude install", INSTALL_APT },
+		{ "pip install", INSTALL_PIP }, { "pip3 install", INSTALL_PIP },
+		{ "poetry install", INSTALL_PIP },
+		{ "pipenv install", INSTALL_PIP }, { "uv sync", INSTALL_PIP },
+		{ "conda install", INSTALL_CONDA },
+		{ "mamba install", INSTALL_CONDA },
+		{ "conda env create", INSTALL_CONDA },
+		{ "conda env update", INSTALL_CONDA },
+		{ "npm install", INSTALL_NPM }, { "npm ci", INSTALL_NPM },
+		{ "yarn install", INSTALL_NPM }, { "pnpm install", INSTALL_NPM },
+		{ "apk add", INSTALL_APK },
+		{ "dnf install", INSTALL_OTHER }, { "yum install", INSTALL_OTHER },
+		{ "microdnf install", INSTALL_OTHER },
+	};
+	size_t i;
+
+	if (created_by == NULL)
+		return INSTALL_NONE;
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strstr(created_by, cmds[i].word) != NULL)
+			return cmds[i].kind;
+	return INSTALL_NONE;
+}
+
+/* created_by without "/bin/sh -c ", "#(nop) " and " # buildkit". */
+static const char *
+step_start(const char *s, size_t *len)
+{
+	size_t n;
+
+	if (strncmp(s, "/bin/sh -c ", 11) == 0)
+		s += 11;
+	while (*s == ' ')
+		s++;
+	if (strncmp(s, "#(nop)", 6) == 0)
+		s += 6;
+	while (*s == ' ')
+		s++;
+	n = strlen(s);
+	if (n >= 11 && strcmp(s + n - 11, " # buildkit") == 0)
+		n -= 11;
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	*len = n;
+	return s;
+}
+
+bool
+advise_copies_context(const char *created_by)
+{
+	char buf[512], *tok, *save = NULL, *args[32];
+	const char *s;
+	size_t len, n = 0;
+
+	if (created_by == NULL)
+		return false;
+	s = step_start(created_by, &len);
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	tok = strtok_r(buf, " \t\n", &save);
+	if (tok == NULL || (strcmp(tok, "COPY") != 0 && strcmp(tok, "ADD") != 0))
+		return false;
+	while ((tok = strtok_r(NULL, " \t\n", &save)) != NULL && n < 32)
+		if (tok[0] != '-' || tok[1] != '-')
+			args[n++] = tok;
+	/* Every argument but the last is a source. */
+	while (n > 1) {
+		n--;
+		if (strcmp(args[n - 1], ".") == 0 ||
+		    strcmp(args[n - 1], "./") == 0)
+			return true;
+	}
+	return false;
+}
+
+const char *
+advise_step(const char *created_by, size_t width, char *buf, size_t n)
+{
+	const char *s;
+	size_t len, i, o = 0;
+	bool run, space = false;
+
+	if (n == 0)
+		return "";
+	if (created_by == NULL || created_by[0] == '\0') {
+		snprintf(buf, n, "(no history)");
+		return buf;
+	}
+	run = strncmp(created_by, "/bin/sh -c ", 11) == 0 &&
+	    strstr(created_by, "#(nop)") == NULL;
+	s = step_start(created_by, &len);
+	if (width + 4 > n)
+		width = n > 4 ? n - 4 : 0;
+	if (run && o + 4 < width) {
+		memcpy(buf, "RUN ", 4);
+		o = 4;
+	}
+	for (i = 0; i < len && o < width; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		/* Runs of white space, newlines included, read as one. */
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			space = true;
+			continue;
+		}
+		if (space && o > 0) {
+			buf[o++] = ' ';
+			if (o >= width)
+				break;
+		}
+		space = false;
+		buf[o++] = (char)c;
+	}
+	if (i < len) {
+		/* Cut: make room for "...", never inside a UTF-8 sequence. */
+		o = o > 3 ? o - 3 : 0;
+		while (o > 0 && ((unsigned char)buf[o] & 0xc0) == 0x80)
+			o--;
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static bool
+step_is_copy(const char *created_by)
+{
+	size_t len;
+	const char *s;
+
+	if (created_by == NULL)
+		return false;
+	s = step_start(created_by, &len);
+	return strncmp(s, "COPY ", 5) == 0 || strncmp(s, "ADD ", 4) == 0;
+}
+
+enum layer_class
+advise_classify(const struct layer_facts *f, const char *created_by,
+    size_t index)
+{
+	if (index == 0)
+		return LC_BASE;
+	if (f->whiteouts > 0 && f->whiteouts >= f->files &&
+	    f->deleted_bytes > 0)
+		return LC_CLEANUP;
+	if (f->files == 0)
+		return LC_EMPTY;
+	if (f->model_bytes > 0 && f->model_bytes * 2 >= f->bytes)
+		return LC_MODEL;
+	if (f->pkg_bytes > 0 && (f->pkg_bytes * 2 >= f->bytes ||
+	    f->install != INSTALL_NONE))
+		return LC_DEPS;
+	if (f->code_bytes > 0 && (f->code_bytes * 2 >= f->bytes ||
+	    f->context_copy || step_is_copy(created_by)))
+		return LC_APP;
+	if (f->context_copy)
+		return LC_APP;
+	return LC_OTHER;
+}
+
+const char *
+advise_class_name(enum layer_class c)
+{
+	static const char *const names[LC_COUNT] = { "empty", "base",
+	    "dependencies", "app", "model", "cleanup", "other" };
+
+	return (unsigned)c < LC_COUNT ? names[c] : "other";
+}
+
+/* ---- a set of borrowed path strings ------------------------------------- */
+
+struct pathset {
+	const char **v;
+	size_t cap, n;
+};
+
+static uint32_t
+str_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* Add s; returns false when it was there already. */
+static bool
+pathset_add(struct pathset *ps, const char *s)
+{
+	size_t i;
+
+	if (ps->n * 2 >= ps->cap) {
+		struct pathset big = { 0 };
+
+		big.cap = ps->cap ? ps->cap * 2 : 256;
+		big.v = xcalloc(big.cap, sizeof(*big.v));
+		for (i = 0; i < ps->cap; i++)
+			if (ps->v[i] != NULL)
+				pathset_add(&big, ps->v[i]);
+		free(ps->v);
+		*ps = big;
+	}
+	for (i = str_hash(s) & (ps->cap - 1); ps->v[i] != NULL;
+	    i = (i + 1) & (ps->cap - 1))
+		if (strcmp(ps->v[i], s) == 0)
+			return false;
+	ps->v[i] = s;
+	ps->n++;
+	return true;
+}
+
+/* ---- per-layer facts ---------------------------------------------------- */
+
+struct wh {
+	const char *path;
+	bool opaque;		/* hides the children only */
+};
+
+static int
+wh_cmp(const void *pa, const void *pb)
+{
+	return strcmp(((const struct wh *)pa)->path,
+	    ((const struct wh *)pb)->path);
+}
+
+/* Is path (or an ancestor) deleted by one of the sorted whiteouts? */
+static bool
+covered(const struct wh *w, size_t n, const char *path)
+{
+	size_t len = 0, lo, hi;
+
+	for (;;) {
+		const char *slash = strchr(path + len, '/');
+		bool whole = slash == NULL;
+
+		len = whole ? strlen(path) : (size_t)(slash - path);
+		lo = 0;
+		hi = n;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			int c = strncmp(w[mid].path, path, len);
+
+			if (c == 0 && w[mid].path[len] != '\0')
+				c = 1;
+			if (c == 0) {
+				/* Equal names: a whiteout, or an opaque parent. */
+				size_t k = mid;
+
+				while (k > 0 && strcmp(w[k - 1].path,
+				    w[mid].path) == 0)
+					k--;
+				for (; k < n && strcmp(w[k].path, w[mid].path)
+				    == 0; k++)
+					if (!w[k].opaque || !whole)
+						return true;
+				break;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (whole)
+			return false;
+		len++;
+	}
+}
+
+/*
+ * Bytes each earlier layer wrote that layer i's whiteouts delete: per
+ * path, only the version visible just below layer i (older versions were
+ * waste already).  deleted[] has n_layers slots, zeroed by the caller.
+ */
+static void
+deleted_by(const struct audit *a, size_t i, int64_t *deleted)
+{
+	const struct layer_result *r = a->layers[i];
+	struct pathset seen = { 0 };
+	struct wh *w;
+	size_t n = 0, k, j;
+
+	w = xcalloc(r->n_entries ? r->n_entries : 1, sizeof(*w));
+	for (k = 0; k < r->n_entries; k++)
+		if (r->entries[k].kind == ENTRY_WHITEOUT ||
+		    r->entries[k].kind == ENTRY_OPAQUE) {
+			w[n].path = r->entries[k].path;
+			w[n++].opaque = r->entries[k].kind == ENTRY_OPAQUE;
+		}
+	if (n == 0) {
+		free(w);
+		return;
+	}
+	qsort(w, n, sizeof(*w), wh_cmp);
+	for (j = i; j-- > 0;) {
+		const struct layer_result *e = a->layers[j];
+
+		for (k = 0; k < e->n_entries; k++) {
+			const struct layer_entry *x = &e->entries[k];
+
+			if ((x->flags & ENTRY_F_UNSAFE) ||
+			    x->kind == ENTRY_WHITEOUT || x->kind == ENTRY_OPAQUE)
+				continue;
+			if (!covered(w, n, x->path))
+				continue;
+			if (pathset_add(&seen, x->path) && x->kind == ENTRY_FILE)
+				deleted[j] += x->size;
+		}
+	}
+	free(seen.v);
+	free(w);
+}
+
+static void
+layer_facts_of(const struct audit *a, size_t i, struct layer_facts *f)
+{
+	const struct layer_result *r = a->layers[i];
+	const char *cb = a->img->layers[i].created_by;
+	bool manifest = false;
+	size_t k;
+
+	memset(f, 0, sizeof(*f));
+	f->install = advise_install_kind(cb);
+	for (k = 0; k < r->n_entries; k++) {
+		const struct layer_entry *e = &r->entries[k];
+		struct tree_stat st;
+		bool owned = false;
+
+		if (e->flags & ENTRY_F_UNSAFE)
+			continue;
+		if (e->kind == ENTRY_WHITEOUT || e->kind == ENTRY_OPAQUE) {
+			f->whiteouts++;
+			continue;
+		}
+		if (e->kind != ENTRY_FILE)
+			continue;
+		f->files++;
+		f->bytes += e->size;
+		if (tree_stat(a->tree, e->path, &st) == 0 &&
+		    st.kind == ENTRY_FILE && st.layer == (int)i &&
+		    st.data < a->owners->n_owner &&
+		    a->owners->owner[st.data] > 0)
+			owned = true;
+		if (owned || is_package_path(e->path))
+			f->pkg_bytes += e->size;
+		else if (advise_is_system_path(e->path))
+			continue;
+		else if (advise_is_model_path(e->path))
+			f->model_bytes += e->size;
+		else if (advise_is_code_path(e->path)) {
+			f->code_bytes += e->size;
+			if (advise_is_manifest_path(e->path))
+				manifest = true;
+		}
+	}
+	/*
+	 * The classic builder writes "COPY dir:<hash> in /app": a copied
+	 * directory holding the dependency manifest is the whole context.
+	 */
+	f->context_copy = advise_copies_context(cb) ||
+	    (manifest && step_is_copy(cb) && cb != NULL &&
+	    strstr(cb, "dir:") != NULL);
+	if (f->whiteouts > 0) {
+		int64_t *del = xcalloc(a->n_layers, sizeof(*del));
+
+		deleted_by(a, i, del);
+		for (k = 0; k < i; k++)
+			f->deleted_bytes += del[k];
+		free(del);
+	}
+	f->cls = advise_classify(f, cb, i);
+}
+
+struct layer_facts *
+advise_layers(const struct audit *a)
+{
+	struct layer_facts *lf;
+	size_t i;
+
+	lf = xcalloc(a->n_layers ? a->n_layers : 1, sizeof(*lf));
+	for (i = 0; i < a->n_layers; i++)
+		layer_facts_of(a, i, &lf[i]);
+	return lf;
+}
+
+/* ---- layer-order findings ----------------------------------------------- */
+
+static const char *
+step_of(const struct audit *a, size_t i, char *buf, size_t n)
+{
+	return advise_step(a->img->layers[i].created_by, 60, buf, n);
+}
+
+static void
+order_findings(struct audit *a, const struct layer_facts *lf)
+{
+	char s1[80], s2[80], list[256];
+	size_t i, j, first = a->n_layers, n_after = 0, last = 0;
+	int64_t zbytes = 0;
+	int off = 0;
+
+	for (i = 1; i < a->n_layers && first == a->n_layers; i++)
+		if (lf[i].cls == LC_APP || lf[i].cls == LC_MODEL)
+			first = i;
+	list[0] = '\0';
+	for (i = first + 1; i < a->n_layers; i++) {
+		if (lf[i].cls != LC_DEPS)
+			continue;
+		zbytes += a->layers[i]->compressed_bytes;
+		if (n_after++ == 0)
+			last = i;
+		if (off < (int)sizeof(list) - 16)
+			off += snprintf(list + off, sizeof(list) - (size_t)off,
+			    "%s%zu", n_after > 1 ? ", " : "", i);
+	}
+	if (n_after > 0) {
+		bool model = lf[first].cls == LC_MODEL;
+
+		findings_add(&a->findings, "layer-order", model ?
+		    "dependencies installed after the model files" :
+		    "dependencies installed after the app code",
+		    "layer%s %s (%s%s) install%s dependencies after layer %zu "
+		    "(%s, %s): every %s change rebuilds %s and a deploy "
+		    "re-pulls %lld bytes (compressed). Dockerfile: move the "
+		    "install step%s above layer %zu's step -- base, then "
+		    "system packages and framework, then `COPY requirements.txt"
+		    " .` and the install, then the app code, the model last",
+		    n_after > 1 ? "s" : "", list, step_of(a, last, s1,
+		    sizeof(s1)), n_after > 1 ? ", ..." : "",
+		    n_after > 1 ? "" : "s", first, step_of(a, first, s2,
+		    sizeof(s2)), advise_class_name(lf[first].cls),
+		    model ? "model" : "code", n_after > 1 ? "them" : "it",
+		    (long long)zbytes, n_after > 1 ? "s" : "", first);
+	}
+	/* A COPY of the whole context above an install. */
+	for (j = 1; j < a->n_layers; j++) {
+		if (!lf[j].context_copy)
+			continue;
+		for (i = j + 1; i < a->n_layers && lf[i].cls != LC_DEPS; i++)
+			;
+		if (i == a->n_layers)
+			continue;
+		findings_add(&a->findings, "layer-order-context",
+		    "COPY of the whole build context before the dependency "
+		    "install",
+		    "layer %zu (%s) copies the build context before layer %zu "
+		    "(%s): a change to any file invalidates the install's build"
+		    " cache, so every build re-runs it and a deploy re-pulls "
+		    "%lld bytes (compressed). Dockerfile: COPY only the "
+		    "dependency manifest first (COPY requirements.txt ./), RUN "
+		    "the install, then COPY . (with a .dockerignore)", j,
+		    step_of(a, j, s1, sizeof(s1)), i, step_of(a, i, s2,
+		    sizeof(s2)), (long long)a->layers[i]->compressed_bytes);
+		break;
+	}
+}
+
+static void
+cleanup_findings(struct audit *a, const struct layer_facts *lf)
+{
+	int64_t *del = xcalloc(a->n_layers ? a->n_layers : 1, sizeof(*del));
+	char s1[80], s2[80];
+	size_t i, j, top;
+
+	for (i = 1; i < a->n_layers; i++) {
+		int64_t zsave = 0;
+
+		if (lf[i].cls != LC_CLEANUP)
+			continue;
+		memset(del, 0, a->n_layers * sizeof(*del));
+		deleted_by(a, i, del);
+		top = 0;
+		for (j = 0; j < i; j++) {
+			const struct layer_result *w = a->layers[j];
+
+			if (del[j] > del[top])
+				top = j;
+			if (w->tar_bytes > 0)
+				zsave += (int64_t)((double)del[j] *
+				    (double)w->compressed_bytes /
+				    (double)w->tar_bytes);
+		}
+		findings_add(&a->findings, "layer-cleanup",
+		    "cleanup in a separate layer from what it cleans",
+		    "layer %zu (%s) deletes %lld bytes that earlier layers "
+		    "wrote, most of them (%lld) in layer %zu (%s): they stay in"
+		    " those layers and are pulled anyway (about %lld bytes "
+		    "compressed). Dockerfile: do the cleanup with && in the "
+		    "same RUN as the step that wrote the files, and drop layer "
+		    "%zu", i, step_of(a, i, s1, sizeof(s1)),
+		    (long long)lf[i].deleted_bytes, (long long)del[top], top,
+		    step_of(a, top, s2, sizeof(s2)), (long long)zsave, i);
+	}
+	free(del);
+}
+
+static void
+tiny_findings(struct audit *a)
+{
+	size_t i, n = 0;
+	int64_t bytes = 0;
+
+	for (i = 0; i < a->n_layers; i++)
+		if (a->layers[i]->bytes < ADVISE_TINY_BYTES) {
+			n++;
+			bytes += a->layers[i]->bytes;
+		}
+	if (n <= ADVISE_TINY_MAX)
+		return;
+	findings_add(&a->findings, "layer-count", "many tiny layers",
+	    "%zu of the %zu layers hold under %d bytes each (%lld bytes in "
+	    "all): each is a blob to fetch, verify and unpack, and an overlay "
+	    "to stack. Dockerfile: join consecutive RUN steps with && and copy "
+	    "files in one COPY (or build in a stage and COPY --from it once)",
+	    n, a->n_layers, ADVISE_TINY_BYTES, (long long)bytes);
+}
+
+/* ---- the base image ------------------------------------------------------ */
+
+struct cuda_seen {
+	bool nvcc, cublas, cudart;
+};
+
+static int
+cuda_visit(void *ctx, const char *path, size_t len,
+    const struct tree_stat *st)
+{
+	struct cuda_seen *c = ctx;
+	const char *b;
+
+	(void)len;
+	/* Below usr/local only the cuda* directories matter. */
+	if (strncmp(path, "usr/local/", 10) == 0 &&
+	    strchr(path + 10, '/') == NULL && strncmp(path + 10, "cuda", 4))
+		return TREE_WALK_PRUNE;
+	b = base_name(path);
+	if (strcmp(b, "nvcc") == 0 && st->kind != ENTRY_DIR)
+		c->nvcc = true;
+	else if (strncmp(b, "libcublas", 9) == 0)
+		c->cublas = true;
+	else if (strncmp(b, "libcudart.so", 12) == 0)
+		c->cudart = true;
+	return TREE_WALK_CONTINUE;
+}
+
+static const struct candidate *
+base_candidate(const struct audit *a, const char *rule)
+{
+	size_t i;
+
+	for (i = 0; a->cands != NULL && i < a->cands->n; i++)
+		if (a->cands->v[i].kind == CK_BASE &&
+		    a->cands->v[i].subject != NULL &&
+		    strcmp(a->cands->v[i].subject, rule) == 0)
+			return &a->cands->v[i];
+	return NULL;
+}
+
+/* The first created_by holding word, as "layer N". */
+static int
+history_has(const struct audit *a, const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_layers; i++)
+		if (a->img->layers[i].created_by != NULL &&
+		    strstr(a->img->layers[i].created_by, word) != NULL)
+			return (int)i;
+	return -1;
+}
+
+static void
+base_finding(struct audit *a, const char *title, const char *evidence,
+    const struct candidate *c, const char *fallback)
+{
+	if (c != NULL)
+		findings_add(&a->findings, "base-image", title,
+		    "recognised from %s; at stake: %lld bytes (%lld "
+		    "compressed), the candidate \"%s\": %s", evidence,
+		    (long long)c->bytes, (long long)c->compressed, c->title,
+		    c->fix ? c->fix : "");
+	else
+		findings_add(&a->findings, "base-image", title,
+		    "recognised from %s; %s", evidence, fallback);
+}
+
+static void
+base_findings(struct audit *a)
+{
+	struct cuda_seen cs = { false, false, false };
+	cJSON *labels = a->img->labels ? cJSON_Parse(a->img->labels) : NULL;
+	const cJSON *bn = cJSON_GetObjectItemCaseSensitive(labels,
+	    "org.opencontainers.image.base.name");
+	const char *base = cJSON_IsString(bn) ? bn->valuestring : NULL;
+	const struct candidate *c;
+	char ev[512], title[160];
+	struct tree_stat st;
+	int h;
+
+	/* The label, shortened: it is an image string and may be long. */
+	if (base != NULL && strlen(base) > 120)
+		base = NULL;
+	tree_walk(a->tree, "usr/local", cuda_visit, &cs);
+
+	/* CUDA: what is there decides the flavour; label and history back it. */
+	if (cs.nvcc || cs.cublas || cs.cudart || (base != NULL &&
+	    strstr(base, "nvidia/cuda") != NULL)) {
+		const char *flavour = cs.nvcc ? "devel" : cs.cublas ?
+		    "runtime" : cs.cudart ? "base" : strstr(base, "devel") ?
+		    "devel" : strstr(base, "runtime") ? "runtime" : "base";
+		int off;
+
+		off = snprintf(ev, sizeof(ev), "%s", cs.nvcc ?
+		    "the file /usr/local/cuda*/bin/nvcc" : cs.cublas ?
+		    "libcublas in /usr/local/cuda* and no nvcc" : cs.cudart ?
+		    "only libcudart in /usr/local/cuda*" : "the label");
+		if (base != NULL)
+			off += snprintf(ev + off, sizeof(ev) - (size_t)off,
+			    ", label org.opencontainers.image.base.name=%s",
+			    base);
+		if ((h = history_has(a, "cuda-nvcc")) >= 0 ||
+		    (h = history_has(a, "cuda-libraries-")) >= 0)
+			snprintf(ev + off, sizeof(ev) - (size_t)off,
+			    ", history (layer %d installs CUDA packages)", h);
+		snprintf(title, sizeof(title), "base: nvidia/cuda %s", flavour);
+		c = base_candidate(a, flavour[0] == 'd' ? "cuda-devel" :
+		    "duplicate-cuda");
+		base_finding(a, title, ev, c, flavour[0] == 'd' ?
+		    "the compiler toolchain is in the image: a -runtime base "
+		    "serves unless something compiles CUDA code at run time" :
+		    "nothing at stake found: the runtime and base flavours "
+		    "are what serving needs");
+	}
+
+	/* Python: the official full image, or slim. */
+	c = base_candidate(a, "python-full");
+	if (c != NULL) {
+		snprintf(ev, sizeof(ev), "CPython in /usr/local without "
+		    "/etc/dpkg/dpkg.cfg.d/docker%s%s", base ? ", label " : "",
+		    base ? base : "");
+		base_finding(a, "base: python full", ev, c, "");
+	} else if (tree_stat(a->tree, "etc/dpkg/dpkg.cfg.d/docker", &st) == 0 &&
+	    tree_stat(a->tree, "usr/local/bin/python3", &st) == 0) {
+		base_finding(a, "base: python slim", "CPython in /usr/local and "
+		    "/etc/dpkg/dpkg.cfg.d/docker (Debian slim)", NULL,
+		    "the slim flavour already: nothing at stake");
+	}
+
+	/* A training framework image used to serve. */
+	if (base != NULL && (strstr(base, "pytorch/pytorch") != NULL ||
+	    strstr(base, "nvidia/pytorch") != NULL ||
+	    (strstr(base, "tensorflow/tensorflow") != NULL &&
+	    strstr(base, "serving") == NULL))) {
+		int64_t stake = a->cands ? a->cands->purpose_bytes[
+		    P_TRAINING_ONLY] + a->cands->purpose_bytes[P_DEV_ONLY] : 0;
+
+		snprintf(ev, sizeof(ev), "label org.opencontainers.image."
+		    "base.name=%s", base);
+		findings_add(&a->findings, "base-image",
+		    "base: training framework image",
+		    "recognised from %s; at stake: %lld bytes of training-only "
+		    "and dev-only files (see the candidates). Dockerfile: serve "
+		    "from a runtime image (nvidia/cuda:<version>-runtime or "
+		    "python:3.X-slim) with the framework's inference wheels",
+		    ev, (long long)stake);
+	}
+	cJSON_Delete(labels);
+}
+
+void
+advise_run(struct audit *a)
+{
+	struct layer_facts *lf;
+
+	if (a->n_layers == 0)
+		return;
+	lf = advise_layers(a);
+	order_findings(a, lf);
+	cleanup_findings(a, lf);
+	tiny_findings(a);
+	base_findings(a);
+	free(lf);
+}
