@@ -393,6 +393,51 @@ function describe(n, parent) {
 	return s;
 }
 
+/*
+ * One box of the treemap, in parent (a box's children are placed in its
+ * own coordinates).  A top-level box that has room shows its own children
+ * inside it, under a header strip, so that the first view shows purposes
+ * and their largest packages at once; a click opens the top-level box.
+ */
+function drawBox(parent, r, cur, depth) {
+	var n = r.it, d = add(parent, el("div", "tm"));
+	var open = n.children && n.children.length > 0;
+	var nest = depth === 0 && open && r.w > 90 && r.h > 70;
+
+	d.style.left = r.x + "px";
+	d.style.top = r.y + "px";
+	d.style.width = Math.max(r.w, 0) + "px";
+	d.style.height = Math.max(r.h, 0) + "px";
+	d.style.background = n.group || n.other ? COLORS.other :
+	    color(n.purpose);
+	if (n.other && depth === 0)
+		d.style.opacity = "0.8";
+	d.title = describe(n, cur) + (open && depth === 0 ?
+	    "\n(click to open)" : "");
+	if (r.w > 46 && r.h > 18) {
+		add(d, el("div", "name", n.name));
+		if (r.h > 32)
+			add(d, el("div", "size", humanSize(n.bytes)));
+	}
+	if (nest) {
+		squarify(visible(n), 2, 34, r.w - 6, r.h - 38).forEach(
+		    function (c) {
+			drawBox(d, c, n, depth + 1);
+		});
+	}
+	if (depth > 0) {
+		d.className += " leaf inner";
+		return;
+	}
+	if (open)
+		d.addEventListener("click", function () {
+			path.push(n);
+			drawTreemap();
+		});
+	else
+		d.className += " leaf";
+}
+
 function drawTreemap() {
 	var box = byId("treemap"), crumbs = byId("crumbs");
 	var cur = path[path.length - 1], items = visible(cur);
@@ -417,30 +462,7 @@ function drawTreemap() {
 		});
 	});
 	rects.forEach(function (r) {
-		var n = r.it, d = add(box, el("div", "tm"));
-		var open = n.children && n.children.length > 0;
-
-		d.style.left = r.x + "px";
-		d.style.top = r.y + "px";
-		d.style.width = Math.max(r.w, 0) + "px";
-		d.style.height = Math.max(r.h, 0) + "px";
-		d.style.background = n.group || n.other ?
-		    COLORS.other : color(n.purpose);
-		if (n.other)
-			d.style.opacity = "0.8";
-		d.title = describe(n, cur) + (open ? "\n(click to open)" : "");
-		if (r.w > 46 && r.h > 18) {
-			add(d, el("div", "name", n.name));
-			if (r.h > 32)
-				add(d, el("div", "size", humanSize(n.bytes)));
-		}
-		if (open)
-			d.addEventListener("click", function () {
-				path.push(n);
-				drawTreemap();
-			});
-		else
-			d.className += " leaf";
+		drawBox(box, r, cur, 0);
 	});
 	box.setAttribute("data-boxes", String(rects.length));
 	if (rects.length === 0)
