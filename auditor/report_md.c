@@ -42,12 +42,15 @@ md_printf(struct md *m, const char *fmt, ...)
 
 /*
  * s as the text of a table cell: never more than one line, nothing that
- * GitHub would read as markup, a link, a mention, an emoji or maths.
+ * GitHub would read as markup, a link, a mention or maths.  Past max bytes
+ * of s (at a character boundary) the rest is "...": a pull-request comment
+ * holds 65,536 characters, and a RUN line can be longer alone.
  */
 static void
-md_text(struct md *m, const char *s)
+md_text(struct md *m, const char *s, size_t max)
 {
 	static const char special[] = "\\`*_[]<>#!|~$@&";
+	const char *start = s;
 
 	if (s == NULL) {
 		md_printf(m, "-");
@@ -56,6 +59,10 @@ md_text(struct md *m, const char *s)
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
+		if ((size_t)(s - start) >= max && (c & 0xc0) != 0x80) {
+			md_printf(m, "...");
+			break;
+		}
 		if (c == '\n' || c == '\r' || c == '\t')
 			md_printf(m, " ");
 		else if (c < 0x20 || c == 0x7f)
@@ -98,14 +105,14 @@ totals(struct md *m, const cJSON *r)
 	char a[32], b[32];
 
 	md_printf(m, "### imgaudit: ");
-	md_text(m, jstr(img, "ref"));
+	md_text(m, jstr(img, "ref"), 200);
 	md_printf(m, "\n\n");
 	md_printf(m, "| | |\n|---|---|\n| image | ");
-	md_text(m, jstr(img, "digest"));
+	md_text(m, jstr(img, "digest"), 200);
 	md_printf(m, " |\n| platform | ");
-	md_text(m, jstr(img, "platform"));
+	md_text(m, jstr(img, "platform"), 200);
 	md_printf(m, " |\n| created | ");
-	md_text(m, jstr(img, "created"));
+	md_text(m, jstr(img, "created"), 200);
 	md_printf(m, " |\n| size | %s in %.0f layers |\n",
 	    size(t, "layer_bytes", a), jnum(t, "layers"));
 	md_printf(m, "| to pull (compressed) | %s |\n",
@@ -141,14 +148,14 @@ candidates(struct md *m, const cJSON *r, size_t top)
 		if (i++ >= top)
 			break;
 		md_printf(m, "| %.0f | ", jnum(c, "rank"));
-		md_text(m, jstr(c, "title"));
+		md_text(m, jstr(c, "title"), 200);
 		md_printf(m, " | ");
-		md_text(m, jstr(c, "purpose"));
+		md_text(m, jstr(c, "purpose"), 40);
 		md_printf(m, " | %s | %s | ", size(c, "bytes_saved", a),
 		    size(c, "compressed_bytes_saved", b));
-		md_text(m, jstr(c, "confidence"));
+		md_text(m, jstr(c, "confidence"), 20);
 		md_printf(m, " | ");
-		md_text(m, jstr(c, "fix"));
+		md_text(m, jstr(c, "fix"), 400);
 		md_printf(m, " |\n");
 	}
 	md_printf(m, "\n");
@@ -170,7 +177,7 @@ layers(struct md *m, const cJSON *r)
 		    jnum(l, "index"), size(l, "bytes", a),
 		    size(l, "compressed_bytes", b), jnum(l, "files"),
 		    size(l, "wasted_bytes", c));
-		md_text(m, jstr(l, "created_by"));
+		md_text(m, jstr(l, "created_by"), 120);
 		md_printf(m, " |\n");
 	}
 	md_printf(m, "\nSizes are decimal, as docker prints them.\n");

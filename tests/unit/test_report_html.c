@@ -5,7 +5,8 @@
  * same document; the page has exactly its two script elements, an escaped
  * title, and a Content-Security-Policy whose hashes are those of the
  * script and stylesheet it carries; the Markdown summary keeps hostile
- * strings inside their table cell, as text; a failed write is reported.
+ * strings inside their table cell, as text, and cuts long ones between
+ * characters; a failed write is reported.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -239,6 +240,35 @@ test_markdown(void **state)
 	cJSON_Delete(r);
 }
 
+/* A long created_by is cut, at a character boundary, not split. */
+static void
+test_markdown_long(void **state)
+{
+	cJSON *r = hostile_report(), *l;
+	FILE *f = tmpfile();
+	char *md, *row, big[2 * 300 + 1];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 300; i++)
+		memcpy(big + 2 * i, "\xc3\xa9", 2);	/* U+00E9 */
+	big[600] = '\0';
+	l = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "layers"), 0);
+	cJSON_ReplaceItemInObject(l, "created_by", cJSON_CreateString(big));
+	assert_non_null(f);
+	assert_int_equal(report_write_md(r, f, 0), 0);
+	md = slurp(f);
+	fclose(f);
+	row = strstr(md, "| 0 | 2MB |");
+	assert_non_null(row);
+	row = strstr(row, "\xc3\xa9");
+	assert_non_null(row);
+	assert_int_equal(strspn(row, "\xc3\xa9"), 120);
+	assert_memory_equal(row + 120, "... |", 5);
+	free(md);
+	cJSON_Delete(r);
+}
+
 static void
 test_write_failure(void **state)
 {
@@ -263,6 +293,7 @@ main(void)
 		cmocka_unit_test(test_json_block),
 		cmocka_unit_test(test_page),
 		cmocka_unit_test(test_markdown),
+		cmocka_unit_test(test_markdown_long),
 		cmocka_unit_test(test_write_failure),
 	};
 
