@@ -83,6 +83,7 @@ test-images: $(BUILD)/test-images/.stamp
 $(BUILD)/test-images/.stamp: test-images/build.py
 	rm -rf $(BUILD)/test-images
 	python3 test-images/build.py $(BUILD)/test-images
+	python3 test-images/pairs.py $(BUILD)/test-images
 	touch $@
 
 unit: $(UNITBINS)

@@ -170,6 +170,10 @@ step_start(const char *s, size_t *len)
 
 	if (strncmp(s, "/bin/sh -c ", 11) == 0)
 		s += 11;
+	else if (strncmp(s, "RUN /bin/sh -c ", 15) == 0) {
+		/* buildkit: "RUN /bin/sh -c CMD # buildkit" */
+		s += 15;
+	}
 	while (*s == ' ')
 		s++;
 	if (strncmp(s, "#(nop)", 6) == 0)
@@ -228,8 +232,9 @@ advise_step(const char *created_by, size_t width, char *buf, size_t n)
 		snprintf(buf, n, "(no history)");
 		return buf;
 	}
-	run = strncmp(created_by, "/bin/sh -c ", 11) == 0 &&
-	    strstr(created_by, "#(nop)") == NULL;
+	run = (strncmp(created_by, "/bin/sh -c ", 11) == 0 &&
+	    strstr(created_by, "#(nop)") == NULL) ||
+	    strncmp(created_by, "RUN /bin/sh -c ", 15) == 0;
 	s = step_start(created_by, &len);
 	if (width + 4 > n)
 		width = n > 4 ? n - 4 : 0;
@@ -490,11 +495,10 @@ layer_facts_of(const struct audit *a, size_t i, struct layer_facts *f)
 			continue;
 		else if (advise_is_model_path(e->path))
 			f->model_bytes += e->size;
-		else if (advise_is_code_path(e->path)) {
+		else if (advise_is_manifest_path(e->path))
+			manifest = true;	/* COPY requirements.txt is no app */
+		else if (advise_is_code_path(e->path))
 			f->code_bytes += e->size;
-			if (advise_is_manifest_path(e->path))
-				manifest = true;
-		}
 	}
 	/*
 	 * The classic builder writes "COPY dir:<hash> in /app": a copied

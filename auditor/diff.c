@@ -326,6 +326,11 @@ measured_order(const struct audit *n, const struct layer_cmp *lc,
 			cJSON_AddItemToArray(rebuilt, cJSON_CreateNumber(
 			    (double)i));
 	}
+	/* A new base rebuilds every layer above it: nothing to reorder. */
+	cJSON_AddBoolToObject(lo, "base_changed", n->n_layers > 0 &&
+	    lc->change[0] != CH_SHARED);
+	if (n->n_layers > 0 && lc->change[0] != CH_SHARED)
+		first = n->n_layers;
 	list[0] = '\0';
 	for (i = first + 1; i < n->n_layers; i++)
 		if (lc->change[i] == CH_REBUILT) {
@@ -395,7 +400,7 @@ layers_json(const struct audit *o, const struct audit *n,
 	size_t i, shared = 0, added = 0, removed = 0, n_pulled = 0;
 	int64_t pulled = 0;
 
-	arr = cJSON_AddArrayToObject(l, "new");
+	arr = cJSON_AddArrayToObject(l, "new_layers");
 	for (i = 0; i < n->n_layers; i++) {
 		cJSON *x = layer_json(n, i, nlf);
 
@@ -417,7 +422,7 @@ layers_json(const struct audit *o, const struct audit *n,
 		cJSON_AddBoolToObject(x, "pulled", lc->pulled[i]);
 		cJSON_AddItemToArray(arr, x);
 	}
-	arr = cJSON_AddArrayToObject(l, "removed");
+	arr = cJSON_AddArrayToObject(l, "removed_layers");
 	for (i = 0; i < o->n_layers; i++)
 		if (!lc->old_kept[i]) {
 			removed++;

@@ -186,13 +186,19 @@ step(const char *created_by, char *buf, size_t n)
 
 	if (strncmp(s, "/bin/sh -c #(nop) ", 18) == 0)
 		s += 18;
-	else if (strncmp(s, "/bin/sh -c ", 11) == 0) {
+	else if (strncmp(s, "RUN /bin/sh -c ", 15) == 0) {
+		snprintf(tmp, sizeof(tmp), "RUN %s", s + 15);
+		s = tmp;
+	} else if (strncmp(s, "/bin/sh -c ", 11) == 0) {
 		snprintf(tmp, sizeof(tmp), "RUN %s", s + 11);
 		s = tmp;
 	}
 	while (s[0] == ' ')
 		s++;
 	snprintf(buf, n, "%s", s);
+	i = strlen(buf);
+	if (i >= 11 && strcmp(buf + i - 11, " # buildkit") == 0)
+		buf[i - 11] = '\0';
 	/* Newlines in a step read as spaces. */
 	for (i = 0; buf[i] != '\0'; i++)
 		if (buf[i] == '\n' || buf[i] == '\t' || buf[i] == '\r')
@@ -263,7 +269,7 @@ text_layers(struct out *o, const cJSON *d)
 	    "node holding OLD downloads)\n");
 	emit(o, "    #  STATUS  CHANGE   CLASS           PULLED     SIZE  "
 	    "CREATED BY\n");
-	cJSON_ArrayForEach(x, obj(l, "new")) {
+	cJSON_ArrayForEach(x, obj(l, "new_layers")) {
 		emit(o, "  %3lld  %-6s  %-7s  %-12s  %8s  %7s  %s\n",
 		    (long long)num(x, "index"), str(x, "status") ?
 		    str(x, "status") : "-", str(x, "change") ? str(x, "change") :
@@ -273,11 +279,11 @@ text_layers(struct out *o, const cJSON *d)
 		    hs(num(x, "bytes"), b), safe(step(str(x, "created_by"),
 		    line, sizeof(line)), (size_t)(w - 57), cut, sizeof(cut)));
 	}
-	if (cJSON_GetArraySize(obj(l, "removed")) == 0)
+	if (cJSON_GetArraySize(obj(l, "removed_layers")) == 0)
 		return;
 	emit(o, "\nLAYERS OF OLD THAT NEW NO LONGER HAS\n");
 	emit(o, "    #  CLASS         COMPRESSED     SIZE  CREATED BY\n");
-	cJSON_ArrayForEach(x, obj(l, "removed"))
+	cJSON_ArrayForEach(x, obj(l, "removed_layers"))
 		emit(o, "  %3lld  %-12s  %10s  %7s  %s\n",
 		    (long long)num(x, "index"), str(x, "class") ?
 		    str(x, "class") : "-", hs(num(x, "compressed_bytes"), a),
@@ -502,7 +508,7 @@ md_layers(struct out *o, const cJSON *d)
 
 	emit(o, "\n### Layers of new\n\n| # | status | change | class | pulled "
 	    "| size | created by |\n|---:|---|---|---|---:|---:|---|\n");
-	cJSON_ArrayForEach(x, obj(obj(d, "layers"), "new")) {
+	cJSON_ArrayForEach(x, obj(obj(d, "layers"), "new_layers")) {
 		emit(o, "| %lld | %s | %s | %s | %s | %s | ",
 		    (long long)num(x, "index"), str(x, "status") ?
 		    str(x, "status") : "-", str(x, "change") ?
