@@ -429,13 +429,21 @@ function drawBox(parent, r, cur, depth) {
 		d.className += " leaf inner";
 		return;
 	}
-	if (open)
-		d.addEventListener("click", function () {
+	if (!open) {
+		d.className += " leaf";
+		return;
+	}
+	d.tabIndex = 0;
+	d.addEventListener("click", function () {
+		path.push(n);
+		drawTreemap();
+	});
+	d.addEventListener("keydown", function (e) {
+		if (e.key === "Enter") {
 			path.push(n);
 			drawTreemap();
-		});
-	else
-		d.className += " leaf";
+		}
+	});
 }
 
 function drawTreemap() {
