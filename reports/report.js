@@ -394,20 +394,21 @@ function describe(n, parent) {
 }
 
 /*
- * One box of the treemap, in parent (a box's children are placed in its
- * own coordinates).  A top-level box that has room shows its own children
+ * One box of the treemap: r is in the pixels of parent's pw x ph inner
+ * area, and is placed in % of it.  A top-level box that has room shows its own children
  * inside it, under a header strip, so that the first view shows purposes
  * and their largest packages at once; a click opens the top-level box.
  */
-function drawBox(parent, r, cur, depth) {
+function drawBox(parent, pw, ph, r, cur, depth) {
 	var n = r.it, d = add(parent, el("div", "tm"));
 	var open = n.children && n.children.length > 0;
 	var nest = depth === 0 && open && r.w > 90 && r.h > 70;
 
-	d.style.left = r.x + "px";
-	d.style.top = r.y + "px";
-	d.style.width = Math.max(r.w, 0) + "px";
-	d.style.height = Math.max(r.h, 0) + "px";
+	/* In % of the parent: a printed page is narrower than the screen. */
+	d.style.left = 100 * r.x / pw + "%";
+	d.style.top = 100 * r.y / ph + "%";
+	d.style.width = 100 * Math.max(r.w, 0) / pw + "%";
+	d.style.height = 100 * Math.max(r.h, 0) / ph + "%";
 	d.style.background = n.group || n.other ? COLORS.other :
 	    color(n.purpose);
 	if (n.other && depth === 0)
@@ -422,7 +423,7 @@ function drawBox(parent, r, cur, depth) {
 	if (nest) {
 		squarify(visible(n), 2, 34, r.w - 6, r.h - 38).forEach(
 		    function (c) {
-			drawBox(d, c, n, depth + 1);
+			drawBox(d, r.w - 2, r.h - 2, c, n, depth + 1);
 		});
 	}
 	if (depth > 0) {
@@ -470,7 +471,7 @@ function drawTreemap() {
 		});
 	});
 	rects.forEach(function (r) {
-		drawBox(box, r, cur, 0);
+		drawBox(box, box.clientWidth, box.clientHeight, r, cur, 0);
 	});
 	box.setAttribute("data-boxes", String(rects.length));
 	if (rects.length === 0)
