@@ -395,9 +395,10 @@ function describe(n, parent) {
 
 /*
  * One box of the treemap: r is in the pixels of parent's pw x ph inner
- * area, and is placed in % of it.  A top-level box that has room shows its own children
- * inside it, under a header strip, so that the first view shows purposes
- * and their largest packages at once; a click opens the top-level box.
+ * area, and is placed in % of it.  A top-level box that has room shows
+ * its own children inside it, under a header strip, so that the first
+ * view shows purposes and their largest packages at once; a click opens
+ * the top-level box.
  */
 function drawBox(parent, pw, ph, r, cur, depth) {
 	var n = r.it, d = add(parent, el("div", "tm"));
