@@ -235,6 +235,26 @@ function cards() {
 	    .setAttribute("data-share", pct(share(T.removable_bytes)));
 }
 
+/* With --policy: whether the image passed, and each broken rule. */
+function policy() {
+	var p = R.policy, d, v, ul;
+
+	if (!p || typeof p !== "object")
+		return;
+	v = p.violations || [];
+	d = add(byId("policy"), el("div", p.passed ? "passed" : "failed"));
+	d.setAttribute("data-passed", p.passed ? "1" : "0");
+	add(d, el("strong", "", p.passed ? "Policy passed" :
+	    "Policy failed"));
+	add(d, document.createTextNode(": " + str(p.file) + ", " +
+	    (p.passed ? "all " + num(p.rules_checked) + " rules hold" :
+	    v.length + " of " + num(p.rules_checked) + " rules broken")));
+	ul = add(d, el("ul"));
+	v.forEach(function (x) {
+		add(ul, el("li", "", str(x.message)));
+	});
+}
+
 /* ---- treemap: purposes, then packages ---- */
 
 function buildTree() {
@@ -828,7 +848,7 @@ function findings() {
 }
 
 /* Each part draws on its own: one that fails leaves the others. */
-[header, cards, treemap, layers, candidates, packages, files,
+[header, cards, policy, treemap, layers, candidates, packages, files,
     findings].forEach(function (part) {
 	try {
 		part();

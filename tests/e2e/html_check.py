@@ -417,6 +417,21 @@ def check_page(html_path, report_path):
             if crumbs != 1:
                 fail("opening a treemap box: %s breadcrumb buttons" % crumbs)
 
+        # With --policy: passed or failed, and each broken rule.
+        if rep.get("policy"):
+            pol = rep["policy"]
+            got = b.eval("(function () { var d = document.querySelector("
+                         "'#policy [data-passed]'); return d ? [d."
+                         "getAttribute('data-passed'), d.textContent] : "
+                         "null; })()")
+            if got is None or got[0] != ("1" if pol["passed"] else "0"):
+                fail("policy banner %s, the report says passed=%s" %
+                     (got, pol["passed"]))
+            else:
+                for v in pol.get("violations", []):
+                    if v["message"] not in got[1]:
+                        fail("policy banner lacks %r" % v["message"])
+
         # Layers and packages.
         nl = b.eval("document.querySelectorAll('#layers .lrow').length")
         if nl != len(rep["layers"]):

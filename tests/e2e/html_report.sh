@@ -13,9 +13,10 @@
 # rank order, sorting by bytes, compressed bytes and confidence (headers
 # clicked, and #sort=bytes at load), the purpose filter, a row opening on
 # its reason, fix and top paths, the treemap's drill-down, a bar per layer,
-# the package count; the hostile strings shown as text, window.__xss unset,
-# no element or script the page did not make, and no exception, console
-# error or CSP refusal.  Expected figures come from the JSON report (the
+# the package count, the --policy banner (a 1MB limit the image breaks:
+# exit 1, the broken rule on the page); the hostile strings shown as text,
+# window.__xss unset, no element or script the page did not make, and no
+# exception, console error or CSP refusal.  Expected figures come from the JSON report (the
 # model the page draws); the JSON's own figures are checked elsewhere
 # (formats.sh, candidates.sh) against the builder.
 #
@@ -34,10 +35,14 @@ img=$T/hostile
 python3 "$E2E_DIR/html_check.py" derive "$IMAGES/demo/oci-gzip" "$img" ||
     abort "could not derive the hostile image from demo/oci-gzip"
 
-run_ia json audit --quiet --format json --top 20 -o "$T/r.json" "$img"
-expect_rc 0 "json report" || finish
-run_ia html audit --quiet --format html --top 20 -o "$T/r.html" "$img"
-expect_rc 0 "html report" || finish
+# With a policy the image breaks: exit 1, and the page says so.
+printf '{"max_final_size": "1MB"}\n' >"$T/policy.json"
+run_ia json audit --quiet --format json --top 20 -o "$T/r.json" \
+    --policy "$T/policy.json" "$img"
+expect_rc 1 "json report, policy broken" || finish
+run_ia html audit --quiet --format html --top 20 -o "$T/r.html" \
+    --policy "$T/policy.json" "$img"
+expect_rc 1 "html report, policy broken" || finish
 run_ia md audit --quiet --format md -o "$T/r.md" "$img"
 expect_rc 0 "md report" || finish
 
