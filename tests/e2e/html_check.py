@@ -3,11 +3,11 @@
 #
 # html_check.py: what html_report.sh checks, in a real browser.
 #
-#	html_check.py derive SRC DST        SRC (OCI layout) plus a hostile layer
-#	html_check.py page HTML REPORT.json the page against the JSON report
-#	html_check.py md MD REPORT.json     the Markdown summary
-#	html_check.py bench HTML [RUNS]     load time of the page, in ms
-#	html_check.py inflate HTML REPORT.json OUT NPKG   a worst-case page
+#	html_check.py derive SRC DST         SRC plus a hostile layer (OCI)
+#	html_check.py page HTML REPORT.json  the page against the report
+#	html_check.py md MD REPORT.json      the Markdown summary
+#	html_check.py bench HTML [RUNS]      load time of the page, in ms
+#	html_check.py inflate HTML REPORT.json OUT NPKG   a worst case
 #
 # The browser is headless Chromium driven over the DevTools protocol on a
 # pipe (--remote-debugging-pipe: fd 3 in, fd 4 out, NUL-separated JSON), so

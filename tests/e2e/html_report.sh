@@ -16,9 +16,9 @@
 # the package count, the --policy banner (a 1MB limit the image breaks:
 # exit 1, the broken rule on the page); the hostile strings shown as text,
 # window.__xss unset, no element or script the page did not make, and no
-# exception, console error or CSP refusal.  Expected figures come from the JSON report (the
-# model the page draws); the JSON's own figures are checked elsewhere
-# (formats.sh, candidates.sh) against the builder.
+# exception, console error or CSP refusal.  Expected figures come from the
+# JSON report (the model the page draws); the JSON's own figures are
+# checked elsewhere (formats.sh, candidates.sh) against the builder.
 #
 # The Markdown summary of the same image: a candidate row per candidate
 # (ten at most) with its rank and bytes saved, '|' and '<' in image strings
