@@ -40,7 +40,8 @@ HOSTILE_FILES = [
     ("srv/<!--<b>\u2028\u2029&amp;", 2_800_000),
 ]
 HOSTILE_CREATED_BY = ("/bin/sh -c echo '</script><img src=x "
-                      "onerror=window.__xss=3>' > '/srv/<!--'")
+                      "onerror=window.__xss=3>' | tee '/srv/<!--' `id` "
+                      "@team $x$")
 
 UNITS = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
 FAILS = []
@@ -487,20 +488,7 @@ def check_md(md_path, report_path):
         fail("%d candidate rows, expected %d" % (len(rows),
                                                  min(10, len(cands))))
     for row, c in zip(rows, cands):
-        # Split on pipes that are not escaped: 7 cells each.
-        cells, cur, esc = [], "", False
-        for ch in row.strip()[1:-1]:
-            if esc:
-                cur += "\\" + ch
-                esc = False
-            elif ch == "\\":
-                esc = True
-            elif ch == "|":
-                cells.append(cur.strip())
-                cur = ""
-            else:
-                cur += ch
-        cells.append(cur.strip())
+        cells = md_cells(row)
         if len(cells) != 7:
             fail("candidate row has %d cells: %s" % (len(cells), row))
             continue
@@ -510,8 +498,50 @@ def check_md(md_path, report_path):
     if "<" in md.replace("\\<", ""):
         fail("a '<' that is not escaped: the summary may hold HTML")
     for layer in rep["layers"]:
-        if "| %d | %s |" % (layer["index"], human(layer["bytes"])) not in md:
+        row = [x for x in lines if x.startswith("| %d | %s |" % (
+            layer["index"], human(layer["bytes"])))]
+        if not row:
             fail("no row for layer %d" % layer["index"])
+            continue
+        cells = md_cells(row[0])
+        cb = layer.get("created_by") or "-"
+        if len(cells) != 6:
+            fail("layer row has %d cells: %s" % (len(cells), row[0]))
+        elif len(cb) <= 120 and md_unescape(cells[5]) != cb.strip():
+            fail("layer %d's created_by reads %r in Markdown, not %r" %
+                 (layer["index"], md_unescape(cells[5]), cb))
+
+
+def md_cells(row):
+    """The cells of a table row, split on the '|' that are not escaped."""
+    cells, cur, esc = [], "", False
+    for ch in row.strip()[1:-1]:
+        if esc:
+            cur += "\\" + ch
+            esc = False
+        elif ch == "\\":
+            esc = True
+        elif ch == "|":
+            cells.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    cells.append(cur.strip())
+    return cells
+
+
+def md_unescape(cell):
+    """What GitHub shows for a cell: backslash escapes removed."""
+    out, esc = "", False
+    for ch in cell:
+        if esc:
+            out += ch
+            esc = False
+        elif ch == "\\":
+            esc = True
+        else:
+            out += ch
+    return out
 
 
 def inflate(html_in, report_path, html_out, npkg):
