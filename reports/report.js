@@ -753,33 +753,62 @@ function candidates() {
 
 /* ---- packages, files, findings ---- */
 
+/*
+ * The package table: largest first, the first 100 rows until asked for
+ * all; a name filter and a purpose filter narrow it.
+ */
 function packages() {
-	var pk = R.packages || [], shown = Math.min(pk.length, 100);
+	var pk = R.packages || [], all = false, seen = {};
 	var at = R.attribution || {}, eco = at.packages || {};
 	var table = byId("pkgs"), tbody = table.tBodies[0];
+	var q = byId("pkg-q"), pur = byId("pkg-purpose");
+	var more = byId("pkg-more");
 
-	function rows(from, to) {
-		pk.slice(from, to).forEach(function (k) {
-			var tr = add(tbody, el("tr")), td;
+	function row(k) {
+		var tr = add(tbody, el("tr", "pkg")), td;
 
-			add(tr, el("td", "", str(k.ecosystem)));
-			add(tr, el("td", "", str(k.name)));
-			add(tr, el("td", "mono", str(k.version)));
-			td = add(tr, el("td"));
-			add(td, dot(k.purpose));
-			add(td, document.createTextNode(str(k.purpose)));
-			add(tr, el("td", "n", humanSize(k.bytes))).title =
-			    num(k.bytes) + " bytes";
-			add(tr, el("td", "n", num(k.files)));
-			add(tr, el("td", "n", k.closure_bytes === null ||
-			    k.closure_bytes === undefined ? "-" :
-			    humanSize(k.closure_bytes))).title =
-			    "what uninstalling it, and what only it needs, " +
-			    "frees" + (k.closure_bytes === null ?
-			    " (- : it would take an Essential package)" : "");
-			add(tr, el("td", "", (k.layers || []).map(
-			    function (l) { return l.index; }).join(", ")));
+		add(tr, el("td", "", str(k.ecosystem)));
+		add(tr, el("td", "", str(k.name)));
+		add(tr, el("td", "mono", str(k.version)));
+		td = add(tr, el("td"));
+		add(td, dot(k.purpose));
+		add(td, document.createTextNode(str(k.purpose)));
+		add(tr, el("td", "n", humanSize(k.bytes))).title =
+		    num(k.bytes) + " bytes";
+		add(tr, el("td", "n", num(k.files)));
+		add(tr, el("td", "n", k.closure_bytes === null ||
+		    k.closure_bytes === undefined ? "-" :
+		    humanSize(k.closure_bytes))).title =
+		    "what uninstalling it, and what only it needs, frees" +
+		    (k.closure_bytes === null ?
+		    " (- : it would take an Essential package)" : "");
+		add(tr, el("td", "", (k.layers || []).map(
+		    function (l) { return l.index; }).join(", ")));
+	}
+	function draw() {
+		var want = q.value.trim().toLowerCase(), p = pur.value;
+		var list = pk.filter(function (k) {
+			return (p === "" || str(k.purpose) === p) &&
+			    (want === "" ||
+			    str(k.name).toLowerCase().indexOf(want) >= 0);
 		});
+
+		tbody.textContent = "";
+		more.textContent = "";
+		list.slice(0, all ? list.length : 100).forEach(row);
+		table.setAttribute("data-shown", String(Math.min(list.length,
+		    all ? list.length : 100)));
+		if (list.length === 0)
+			add(add(tbody, el("tr")), el("td", "sub", pk.length ?
+			    "No package matches." :
+			    "No package database found.")).colSpan = 8;
+		if (!all && list.length > 100)
+			add(more, el("button", "more", "Show all " +
+			    list.length + " packages")).addEventListener(
+			    "click", function () {
+				all = true;
+				draw();
+			});
 	}
 	byId("pkg-sub").textContent = pk.length + " packages (" +
 	    Object.keys(eco).map(function (e) {
@@ -787,20 +816,18 @@ function packages() {
 	}).join(", ") + "); owned by packages " +
 	    humanSize(at.owned_bytes) + ", not owned " +
 	    humanSize(at.unowned_bytes);
-	rows(0, shown);
 	table.setAttribute("data-count", String(pk.length));
-	if (pk.length === 0)
-		add(add(tbody, el("tr")), el("td", "sub",
-		    "No package database found.")).colSpan = 8;
-	if (shown < pk.length) {
-		var b = add(byId("pkg-more"), el("button", "more",
-		    "Show all " + pk.length + " packages"));
+	pk.forEach(function (k) {
+		var x = str(k.purpose);
 
-		b.addEventListener("click", function () {
-			rows(shown, pk.length);
-			b.remove();
-		});
-	}
+		if (!seen[x]) {
+			seen[x] = 1;
+			add(pur, el("option", "", x)).value = x;
+		}
+	});
+	q.addEventListener("input", draw);
+	pur.addEventListener("change", draw);
+	draw();
 }
 
 function files() {

@@ -443,6 +443,33 @@ def check_page(html_path, report_path):
             fail("package table counts %s, the report %d" %
                  (np_, len(rep.get("packages", []))))
 
+        # The package filters: a name, then a purpose.
+        pk = rep.get("packages", [])
+        if pk:
+            name = pk[-1]["name"]
+            n = b.eval("""(function (v) {
+                var q = document.getElementById('pkg-q');
+                q.value = v; q.dispatchEvent(new Event('input'));
+                return document.querySelectorAll('#pkgs tr.pkg').length;
+              })(%s)""" % json.dumps(name))
+            want = sum(1 for k in pk if name.lower() in k["name"].lower())
+            if n != min(want, 100):
+                fail("package filter %r: %d rows, expected %d" %
+                     (name, n, want))
+            b.eval("(function () { var q = document.getElementById("
+                   "'pkg-q'); q.value = ''; q.dispatchEvent(new Event("
+                   "'input')); })()")
+            p = pk[0]["purpose"]
+            n = b.eval("""(function (v) {
+                var s = document.getElementById('pkg-purpose');
+                s.value = v; s.dispatchEvent(new Event('change'));
+                return document.querySelectorAll('#pkgs tr.pkg').length;
+              })(%s)""" % json.dumps(p))
+            want = sum(1 for k in pk if k["purpose"] == p)
+            if n != min(want, 100):
+                fail("package purpose %s: %d rows, expected %d" %
+                     (p, n, want))
+
         # Hostile strings: shown as text, nothing run.
         text = b.eval("document.body.textContent")
         for path, _ in HOSTILE_FILES:
