@@ -874,16 +874,26 @@ function findings() {
 		    " more findings in the JSON report."));
 }
 
-/* Each part draws on its own: one that fails leaves the others. */
+/*
+ * Each part draws on its own: one that fails leaves the others.  What
+ * each took goes in data-parts-ms, for tests/bench_html.sh.
+ */
+var parsed = performance.now(), times = [];
+
 [header, cards, policy, treemap, layers, candidates, packages, files,
     findings].forEach(function (part) {
+	var t0 = performance.now();
+
 	try {
 		part();
 	} catch (e) {
 		recordError(part.name + ": " + (e && e.message ? e.message :
 		    e));
 	}
+	times.push(part.name + " " + (performance.now() - t0).toFixed(0));
 });
+root.setAttribute("data-parts-ms", "parse " + (parsed -
+    started).toFixed(0) + ", " + times.join(", "));
 window.imgaudit = { humanSize: humanSize, report: R };
 root.setAttribute("data-draw-ms", (performance.now() - started).toFixed(0));
 root.setAttribute("data-ready", "1");

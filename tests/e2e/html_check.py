@@ -630,7 +630,7 @@ def inflate(html_in, report_path, html_out, npkg):
 
 def bench(html_path, runs):
     url = "file://" + os.path.abspath(html_path)
-    times, draws = [], []
+    times, draws, parts = [], [], ""
     # A fresh browser each time: the cost of opening the file cold.
     for _ in range(runs):
         b = Browser()
@@ -638,6 +638,8 @@ def bench(html_path, runs):
             times.append(b.load(url))
             draws.append(float(b.eval("document.documentElement"
                                       ".getAttribute('data-draw-ms')")))
+            parts = b.eval("document.documentElement"
+                           ".getAttribute('data-parts-ms')")
             if b.eval("document.documentElement.getAttribute("
                       "'data-ready')") != "1":
                 fail("the page did not finish drawing")
@@ -652,6 +654,7 @@ def bench(html_path, runs):
               html_path, os.path.getsize(html_path),
               " ".join("%.0f" % x for x in times), times[len(times) // 2],
               runs, draws[len(draws) // 2]))
+    print("  last run, ms: %s" % parts)
 
 
 def main(argv):
