@@ -609,6 +609,35 @@ var ORDERS = {
 };
 var candState = { sort: "rank", purpose: "" };
 
+/*
+ * A command with a button that copies it (the clipboard API needs a
+ * secure context, which file:// is; elsewhere the text is selected).
+ */
+function commandBox(cmd) {
+	var box = el("div", "cmd"), pre = add(box, el("pre"));
+	var code = add(pre, el("code", "", cmd));
+	var b = add(box, el("button", "copy", "copy"));
+
+	b.addEventListener("click", function (e) {
+		var range = document.createRange(), sel = window.getSelection();
+
+		e.stopPropagation();
+		function selectIt() {
+			range.selectNodeContents(code);
+			sel.removeAllRanges();
+			sel.addRange(range);
+			b.textContent = "selected";
+		}
+		if (navigator.clipboard && window.isSecureContext)
+			navigator.clipboard.writeText(cmd).then(function () {
+				b.textContent = "copied";
+			}, selectIt);
+		else
+			selectIt();
+	});
+	return box;
+}
+
 function detailRow(c) {
 	/* Printed open for the first ten; the others when opened. */
 	var tr = el("tr", num(c.rank) <= 10 ? "detail top" : "detail");
@@ -624,7 +653,7 @@ function detailRow(c) {
 	item("reason", el("span", "", str(c.reason)));
 	item("fix", el("span", "", str(c.fix)));
 	if (c.command)
-		item("command", add(el("pre"), el("code", "", str(c.command))));
+		item("command", commandBox(str(c.command)));
 	if (c.packages && c.packages.length)
 		item("packages", el("span", "mono", c.packages.join(" ")));
 	if (c.top_paths && c.top_paths.length) {

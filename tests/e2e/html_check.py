@@ -402,6 +402,21 @@ def check_page(html_path, report_path):
                 if tp["path"] not in det[1]:
                     fail("candidate %d's details lack %s" %
                          (c["rank"], tp["path"]))
+            # Its command's copy button copies (or, without clipboard
+            # access, as in headless Chromium, selects) and leaves the row
+            # open.
+            if c.get("command"):
+                got = b.eval("""new Promise(function (done) {
+                    var r = document.querySelector('#cands tr.cand');
+                    var bt = r.nextElementSibling.querySelector('.copy');
+                    bt.click();
+                    setTimeout(function () {
+                      done([bt.textContent, r.nextElementSibling.hidden,
+                        String(window.getSelection())]); }, 300); })""")
+                if got[0] not in ("copied", "selected") or got[1]:
+                    fail("copy button: %s" % got)
+                elif got[0] == "selected" and got[2] != c["command"]:
+                    fail("copy button selected %r" % got[2])
 
         # Treemap: boxes, and a click opens a purpose with breadcrumbs.
         if rep.get("purposes"):
