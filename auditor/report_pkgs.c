@@ -224,6 +224,30 @@ removal_set(const struct pkgdb *db, const struct removal_set *s)
 	return o;
 }
 
+/* The knowledge base's rule for package i, or null: why it has its purpose. */
+static void
+add_kb_rule(cJSON *root, const struct audit *a, size_t i)
+{
+	const struct pkg *p = &a->pkgs->v[i];
+	const struct kb_package_rule *r = a->kb == NULL ? NULL :
+	    kb_match_package(a->kb, pkg_ecosystem_name(p->eco), p->key);
+	cJSON *o;
+
+	if (r == NULL) {
+		cJSON_AddNullToObject(root, "rule");
+		return;
+	}
+	o = cJSON_AddObjectToObject(root, "rule");
+	rep_str(o, "ecosystem", r->ecosystem);
+	rep_str(o, "pattern", r->pattern);
+	rep_str(o, "purpose", kb_purpose_name(r->purpose));
+	rep_str(o, "confidence", kb_confidence_name(r->confidence));
+	rep_str(o, "reason", r->reason);
+	rep_str(o, "fix", r->fix);
+	rep_str(o, "alternative", r->alternative);
+	rep_str(o, "source", r->source);
+}
+
 cJSON *
 report_build_why(const struct audit *a, size_t i)
 {
@@ -243,6 +267,7 @@ report_build_why(const struct audit *a, size_t i)
 	    dn->n_recommends);
 	add_sorted_names(pkg, "required_by", db, dn->required_by,
 	    dn->n_required_by);
+	add_kb_rule(root, a, i);
 
 	rem = cJSON_AddObjectToObject(root, "removal");
 	if (r->blocked_by != SIZE_MAX) {

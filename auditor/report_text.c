@@ -762,6 +762,26 @@ why_set(struct out *o, const cJSON *set, const char *title)
 		    "safe in a shell command: remove them by hand)");
 }
 
+/* "purpose  training-only (knowledge base: pip tensorboard, high)". */
+static void
+why_rule(struct out *o, const cJSON *rule, const char *purpose)
+{
+	char buf[1024];
+
+	if (!cJSON_IsObject(rule)) {
+		emit(o, "  %-11s %s (%s)\n", "purpose", purpose ? purpose :
+		    "runtime", purpose == NULL || strcmp(purpose, "runtime") ==
+		    0 ? "no knowledge-base rule" : "no rule of its own: only "
+		    "packages removable with it need it");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s (knowledge base: %s %s, %s confidence) "
+	    "%s", purpose ? purpose : "?", str(rule, "ecosystem"),
+	    str(rule, "pattern"), str(rule, "confidence"), str(rule, "reason"));
+	emit(o, "  %-11s ", "purpose");
+	wrapped_at(o, buf, 14);
+}
+
 int
 report_write_why_text(const cJSON *why, FILE *f, const struct text_options *opt)
 {
@@ -800,6 +820,8 @@ report_write_why_text(const cJSON *why, FILE *f, const struct text_options *opt)
 		emit(&o, "  %-11s %d listed files absent (%d deleted by a later "
 		    "layer)\n", "absent", (int)(num(p, "missing_files") +
 		    num(p, "deleted_files")), (int)num(p, "deleted_files"));
+	why_rule(&o, cJSON_GetObjectItemCaseSensitive(why, "rule"),
+	    str(p, "purpose"));
 	name_list(&o, "requires", cJSON_GetObjectItemCaseSensitive(p,
 	    "requires"), "nothing");
 	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p,
