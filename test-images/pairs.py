@@ -21,8 +21,20 @@ app code, a model file); what differs is how its Dockerfile is ordered:
             static libraries): with good-v1 it is the base switch
   many      26 tiny RUN layers
 
+and, for the closing figures, the same on build.py's realistic serving
+image (Debian, apt-get install build-essential python3 python3-pip, pip
+install torch numpy scipy safetensors tensorboard jupyter with the
+nvidia-*-cu12 wheels, the app, a model):
+
+  serving-v1      build.py's serving image, rebuilt here (good order)
+  serving-v2      serving-v1 after a code change (app/server.py grew)
+  serving-bad-v1  the app's COPY moved above pip install
+  serving-bad-v2  serving-bad-v1 after the same code change: pip install
+                  re-ran (same files, new byte-code time stamps)
+
 Pairs: good (good-v1 -> good-v2), bad (bad-v1 -> bad-v2), base (devel-v1
--> good-v1).  expected.json records, from this file's own bookkeeping
+-> good-v1), serving (serving-v1 -> serving-v2) and serving-bad
+(serving-bad-v1 -> serving-bad-v2).  expected.json records, from this file's own bookkeeping
 (the layers as written and the blobs as compressed, never imgaudit's
 output): per pair, the compressed bytes and number of NEW's layers whose
 digest and diff_id OLD lacks, shared/added/removed layer counts, files
@@ -205,6 +217,51 @@ def many_layers():
 	return layers
 
 
+def rebuilt(layer, stamp):
+	"""
+	The layer as a re-run of its step writes it: the same files and sizes,
+	but the time stamp in every byte-code header (bytes 8-11) is new.
+	"""
+	l = B.Layer(layer.created_by)
+	for e in layer.entries:
+		data = e.data
+		if e.kind == "file" and e.name.endswith(".pyc") and len(data) >= 12:
+			data = data[:8] + stamp.to_bytes(4, "little") + data[12:]
+		l.entries.append(B.Entry(e.name, e.kind, data, e.link, e.mode))
+	return l
+
+
+def code_change(layer):
+	"""The app layer after an edit of app/server.py (it grew by 2 kB)."""
+	l = B.Layer(layer.created_by)
+	for e in layer.entries:
+		data = e.data
+		if e.name == "app/server.py":
+			data = data + B.text(random.Random(8500), 2048)
+		l.entries.append(B.Entry(e.name, e.kind, data, e.link, e.mode))
+	return l
+
+
+def serving_specs():
+	"""build.py's serving image, a code change, and the bad order."""
+	sv = B.spec_serving()
+	base, apt, pip, app, model = sv.layers
+	app2 = code_change(app)
+	pip2 = rebuilt(pip, 1704153600)
+
+	def spec(name, layers):
+		return B.ImageSpec(name, layers, sv.entrypoint, sv.cmd, env=sv.env,
+		    workdir=sv.workdir)
+
+	out = [spec("serving-v1", [base, apt, pip, app, model]),
+	    spec("serving-v2", [base, apt, pip, app2, model]),
+	    spec("serving-bad-v1", [base, apt, app, pip, model]),
+	    spec("serving-bad-v2", [base, apt, app2, pip2, model])]
+	for s_ in out:
+		s_.labels = {}
+	return out
+
+
 def specs():
 	"""The images, their layers shared where Docker's cache would share them."""
 	base_rt, debs_rt = base_layer("runtime")
@@ -233,12 +290,14 @@ def specs():
 	    spec("bad-v2", [base_rt, apt_lists, clean, app2, deps_b, model], rt),
 	    spec("devel-v1", [base_dev, apt_clean_dev, req, deps_c, app1, model], dev),
 	    spec("many", many_layers(), rt),
-	]
+	] + serving_specs()
 
 
 def labelled(img, labels):
 	"""Put Labels into the image's config; rebuild the manifests over it."""
 	cfg = json.loads(img.config.data)
+	if not labels:
+		return img
 	cfg["config"]["Labels"] = labels
 	img.config = B.Blob.of(B.MT_CONFIG, B.jbytes(cfg))
 	for c in img.comps:
@@ -315,6 +374,8 @@ PAIRS = [
     ("good", "good-v1", "good-v2", False),
     ("bad", "bad-v1", "bad-v2", True),
     ("base", "devel-v1", "good-v1", False),
+    ("serving", "serving-v1", "serving-v2", False),
+    ("serving-bad", "serving-bad-v1", "serving-bad-v2", True),
 ]
 
 ORDER_KINDS = ["layer-order", "layer-order-context", "layer-cleanup", "layer-count"]
@@ -331,6 +392,9 @@ FINDINGS = {
 	"must_not": ORDER_KINDS},
     "many": {"must": [["layer-count", None]],
 	"must_not": ["layer-order", "layer-order-context", "layer-cleanup"]},
+    "serving-v1": {"must": [], "must_not": ORDER_KINDS},
+    "serving-bad-v1": {"must": [["layer-order", None], ["layer-order-context", None]],
+	"must_not": ["layer-cleanup", "layer-count"]},
 }
 
 
@@ -365,7 +429,7 @@ def main(argv):
 			# The rebuilt layer: the same files and sizes, another diff_id.
 			nl = built[new].layers
 			f["stop_repulling_bytes"] = sum(b.blobs["gzip"].size for b in nl
-			    if b.layer.created_by.startswith("RUN /bin/sh -c pip install")
+			    if "pip install" in b.layer.created_by
 			    and b.diff_id not in {x.diff_id for x in built[old].layers})
 		exp["pairs"][name] = f
 	B.write_json(os.path.join(out, "expected.json"), exp)
@@ -392,6 +456,10 @@ def package_books():
 			apt_layer(debs, False)
 			deps_layer(0)
 		books[name] = packages(list(B.PKG_BOOK))
+	# The serving pairs install the same packages on both sides (the
+	# rebuilt pip layer writes the same files): nothing added or removed.
+	for name in ("serving-v1", "serving-v2", "serving-bad-v1", "serving-bad-v2"):
+		books[name] = {}
 	return books
 
 
