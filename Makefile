@@ -31,9 +31,10 @@ UNITBINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNITSRCS))
 DEPS = build-essential pkg-config python3 libarchive-dev libsqlite3-dev \
        libmagic-dev libcjson-dev libcurl4-openssl-dev libssl-dev \
        libcmocka-dev zstd gzip tar skopeo umoci docker-registry time \
-       debootstrap openssl chromium
+       debootstrap openssl chromium clang libclang-rt-14-dev
 
-.PHONY: all help deps check check-asan test-images unit demo bench bench-cuda clean
+.PHONY: all help deps check check-asan test-images unit demo bench bench-cuda clean \
+        fuzz fuzz-build fuzz-replay
 
 ## all: build ./imgaudit
 all: $(BIN)
@@ -102,6 +103,36 @@ check-asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  IMGAUDIT=$(CURDIR)/build-asan/imgaudit IMAGES=$(CURDIR)/$(BUILD)/test-images \
 	  tests/run.sh build-asan
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang into
+# build-fuzz/: the library objects with -fsanitize=fuzzer-no-link, each
+# harness linked with libFuzzer's main.
+FUZZCC   ?= clang
+FUZZBUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZSRCS  = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZBINS  = $(patsubst tests/fuzz/%.c,$(FUZZBUILD)/fuzz/%,$(FUZZSRCS))
+FUZZFLAGS = -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all \
+            -fsanitize=fuzzer-no-link,address,undefined
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIBOBJS)
+	@mkdir -p $(BUILD)/fuzz
+	$(CC) $(ALLCFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBOBJS) $(LDLIBS)
+
+fuzz-build:
+	@command -v $(FUZZCC) >/dev/null || \
+	  { echo "fuzz: $(FUZZCC) not found (make deps installs clang)"; exit 1; }
+	$(MAKE) BUILD=$(FUZZBUILD) CC=$(FUZZCC) CFLAGS="$(FUZZFLAGS)" $(FUZZBINS)
+
+## fuzz: run each libFuzzer harness for FUZZ_SECONDS (default 60) on its seeds
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZBUILD) $(FUZZ_SECONDS) $(BUILD)/test-images
+
+## fuzz-replay: run each harness once on tests/fuzz/regress/ (needs clang)
+fuzz-replay:
+	@if command -v $(FUZZCC) >/dev/null; then \
+	  $(MAKE) fuzz-build && tests/fuzz/replay.sh $(FUZZBUILD); \
+	else echo "fuzz-replay: skipped: $(FUZZCC) not found"; fi
 
 ## demo: build the bundled sample image, audit it, write demo-report.json
 demo: deps imgaudit
