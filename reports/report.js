@@ -638,35 +638,49 @@ function commandBox(cmd) {
 	return box;
 }
 
+/*
+ * The details row of candidate c, hidden.  Its content is made when it
+ * first opens (fill), or at once for the first ten, which print open: a
+ * worst-case report has 300 candidates of ten paths each.
+ */
 function detailRow(c) {
-	/* Printed open for the first ten; the others when opened. */
 	var tr = el("tr", num(c.rank) <= 10 ? "detail top" : "detail");
-	var td = add(tr, el("td"));
-	var dl = add(td, el("dl"));
+	var td = add(tr, el("td")), filled = false;
 
-	function item(label, node) {
-		add(dl, el("dt", "", label));
-		add(add(dl, el("dd")), node);
-	}
 	td.colSpan = 7;
 	tr.hidden = true;
-	item("reason", el("span", "", str(c.reason)));
-	item("fix", el("span", "", str(c.fix)));
-	if (c.command)
-		item("command", commandBox(str(c.command)));
-	if (c.packages && c.packages.length)
-		item("packages", el("span", "mono", c.packages.join(" ")));
-	if (c.top_paths && c.top_paths.length) {
-		var t = el("table");
+	tr.fill = function () {
+		var dl;
 
-		fillTable(t, ["path", { t: "size", c: "n" }],
-		    c.top_paths.map(function (p) {
-			return [{ t: str(p.path), c: "mono" },
-			    sizeCell(p.bytes)];
-		}));
-		item("top paths" + (c.files ? " (of " + c.files +
-		    " files)" : ""), t);
-	}
+		function item(label, node) {
+			add(dl, el("dt", "", label));
+			add(add(dl, el("dd")), node);
+		}
+		if (filled)
+			return;
+		filled = true;
+		dl = add(td, el("dl"));
+		item("reason", el("span", "", str(c.reason)));
+		item("fix", el("span", "", str(c.fix)));
+		if (c.command)
+			item("command", commandBox(str(c.command)));
+		if (c.packages && c.packages.length)
+			item("packages", el("span", "mono",
+			    c.packages.join(" ")));
+		if (c.top_paths && c.top_paths.length) {
+			var t = el("table");
+
+			fillTable(t, ["path", { t: "size", c: "n" }],
+			    c.top_paths.map(function (p) {
+				return [{ t: str(p.path), c: "mono" },
+				    sizeCell(p.bytes)];
+			}));
+			item("top paths" + (c.files ? " (of " + c.files +
+			    " files)" : ""), t);
+		}
+	};
+	if (num(c.rank) <= 10)
+		tr.fill();
 	return tr;
 }
 
@@ -707,10 +721,10 @@ function drawCands() {
 		if (hide) {
 			det.hidden = true;
 			det.className += " filtered";
-		}
-		else
+		} else
 			shown++;
 		function toggle() {
+			det.fill();
 			det.hidden = !det.hidden;
 			tr.className = det.hidden ? "cand" : "cand open";
 		}

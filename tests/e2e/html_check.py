@@ -384,7 +384,18 @@ def check_page(html_path, report_path):
             b.eval("(function () { var s = document.getElementById("
                    "'purpose'); s.value = ''; s.dispatchEvent(new Event("
                    "'change')); })()")
-            # A row opens on its reason, fix and top paths.
+            # A row opens on its reason, fix and top paths: the last (its
+            # details made when it opens), then the first.
+            last = b.eval("""(function () {
+                var rs = document.querySelectorAll('#cands tr.cand');
+                var r = rs[rs.length - 1];
+                r.click();
+                return [r.nextElementSibling.hidden,
+                  r.nextElementSibling.textContent,
+                  +r.getAttribute('data-rank')]; })()""")
+            c = [c for c in cands if c["rank"] == last[2]][0]
+            if last[0] or c["fix"] not in last[1]:
+                fail("the last candidate row opened on %r" % last[1][:200])
             det = b.eval("""(function () {
                 var r = document.querySelector('#cands tr.cand');
                 r.click();
