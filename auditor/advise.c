@@ -288,8 +288,8 @@ advise_classify(const struct layer_facts *f, const char *created_by,
 {
 	if (index == 0)
 		return LC_BASE;
-	if (f->whiteouts > 0 && f->whiteouts >= f->files &&
-	    f->deleted_bytes > 0)
+	/* Mostly deletes: a `mv` (one whiteout, one file) is no cleanup. */
+	if (f->whiteouts > f->files && f->deleted_bytes > 0)
 		return LC_CLEANUP;
 	if (f->files == 0)
 		return LC_EMPTY;

@@ -17,7 +17,7 @@
  * weights (by extension), a dependency or framework install (files that a
  * package database owns, or an install command that wrote any), app code
  * (code files no package owns, outside the system directories), a cleanup
- * (a layer of mostly whiteouts that delete what earlier layers wrote).
+ * (more whiteouts than files, deleting what earlier layers wrote).
  * The guidance orders steps from least to most often changing: base,
  * system packages and framework, language dependencies, app code, model.
  */

@@ -93,7 +93,7 @@ static const struct option_def {
 static const char usage_text[] =
 "usage: imgaudit audit IMAGE [options]\n"
 "       imgaudit why IMAGE [ECOSYSTEM:]PACKAGE [options]\n"
-"       imgaudit diff OLD NEW [--format text|json|md] [-o FILE]\n"
+"       imgaudit diff OLD NEW [--format text|json|md|html] [-o FILE]\n"
 "                     [--bandwidth 100Mbit] [options]\n"
 "       imgaudit scan docker://HOST[:PORT] --db FILE [--repo GLOB] [--tag GLOB]\n"
 "                     [--shard K/N] [--html-dir DIR] [--jobs N] [--creds U:P]\n"
@@ -524,6 +524,7 @@ render(const struct options *o, const cJSON *report)
 	    getenv("NO_COLOR") == NULL;
 	if (o->diff && o->format != FMT_JSON)
 		rc = o->format == FMT_MD ? diff_write_md(report, f) :
+		    o->format == FMT_HTML ? diff_write_html(report, f) :
 		    diff_write_text(report, f, topt.width);
 	else if (o->format == FMT_JSON)
 		rc = report_write_json(report, f);
@@ -767,9 +768,6 @@ cmd_diff(int argc, char **argv)
 	rc = parse_audit(argc, argv, &o);
 	if (rc != 0)
 		return rc < 0 ? IA_OK : rc;
-	if (o.format == FMT_HTML)
-		return usage_error("%s", "diff writes text, json or md (html "
-		    "is not available for diff yet)");
 	if (o.policy != NULL)
 		return usage_error("%s", "--policy is for audit");
 	memset(&dopt, 0, sizeof(dopt));

@@ -7,7 +7,7 @@
  *	struct audit *old, *new;         // audit_run() on each
  *	struct diff_options o = { .bandwidth_bps = 100e6, .top = 10 };
  *	cJSON *d = diff_build(old, new, &o);    // the imgaudit.diff/v1 document
- *	diff_write_text(d, f, 100); or diff_write_md(d, f); or cJSON_Print
+ *	diff_write_text(d, f, 100); or diff_write_md(d, f), diff_write_html()
  *	cJSON_Delete(d);
  *
  * Ownership: diff_build() returns a document the caller frees with
@@ -63,5 +63,13 @@ int diff_write_text(const cJSON *d, FILE *f, int width);
  * advice.  Returns 0, or -1 (errno set).
  */
 int diff_write_md(const cJSON *d, FILE *f);
+
+/*
+ * The diff as one self-contained HTML page with no script: the summary,
+ * layers, files, packages, candidates and advice as tables, under a
+ * Content-Security-Policy that allows only the page's own stylesheet (by
+ * its SHA-256); every string HTML-escaped.  Returns 0, or -1 (errno set).
+ */
+int diff_write_html(const cJSON *d, FILE *f);
 
 #endif

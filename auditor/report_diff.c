@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * report_diff.c: the imgaudit.diff/v1 document (diff.h) for people — text
- * that fits the terminal (100 columns unless told) and GitHub-flavoured
- * Markdown for a pull-request comment, without HTML.  It reads only the
+ * that fits the terminal (100 columns unless told), GitHub-flavoured
+ * Markdown for a pull-request comment (without HTML), and one static HTML
+ * page without a script.  It reads only the
  * document: what is compared, and how, is diff.c's.
  *
  * Image strings (refs, paths, created_by, package names) are hostile: in
@@ -11,12 +12,14 @@
  * backslash-escaped, as report_md.c does.  Sizes are decimal, as docker
  * prints them (report_human_size()).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/evp.h>
 
 #include "diff.h"
 #include "report.h"
@@ -597,5 +600,201 @@ diff_write_md(const cJSON *d, FILE *f)
 	md_head(&o, d);
 	md_layers(&o, d);
 	md_rest(&o, d);
+	return o.failed || ferror(f) ? -1 : 0;
+}
+
+/* ---- HTML -------------------------------------------------------------- */
+
+/*
+ * One self-contained page without a script: the same sections as the
+ * Markdown, a stylesheet in the page allowed by its SHA-256 alone
+ * (Content-Security-Policy: default-src 'none'), every string from the
+ * image HTML-escaped and its control characters shown as \xNN.
+ */
+static const char diff_css[] =
+    "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}"
+    "table{border-collapse:collapse;margin:.5em 0 1.5em}"
+    "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    "code{font-size:13px}.added{background:#eaffea}.removed{background:#ffecec}";
+
+static void
+h(struct out *o, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "-");
+
+	for (; *p != '\0'; p++) {
+		if (*p == '&')
+			emit(o, "&amp;");
+		else if (*p == '<')
+			emit(o, "&lt;");
+		else if (*p == '>')
+			emit(o, "&gt;");
+		else if (*p == '"')
+			emit(o, "&quot;");
+		else if (*p == '\'')
+			emit(o, "&#39;");
+		else if (*p < 0x20 || *p == 0x7f)
+			emit(o, "\\x%02x", *p);
+		else if (fputc(*p, o->f) == EOF)
+			o->failed = 1;
+	}
+}
+
+/* "sha256-BASE64" of the stylesheet, for the policy; -1 on failure. */
+static int
+css_hash(char *out, size_t n)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (n < 7 + 45 || EVP_Digest(diff_css, sizeof(diff_css) - 1, md,
+	    &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return -1;
+	memcpy(out, "sha256-", 7);
+	EVP_EncodeBlock((unsigned char *)out + 7, md, (int)mdlen);
+	return 0;
+}
+
+static void
+html_row(struct out *o, const char *label, int64_t a, int64_t b)
+{
+	char x[16], y[16], z[20];
+
+	emit(o, "<tr><th>%s</th><td class=n>%s</td><td class=n>%s</td>"
+	    "<td class=n>%s</td></tr>\n", label, hs(a, x), hs(b, y),
+	    signed_size(b - a, z));
+}
+
+static void
+html_files(struct out *o, const cJSON *f, const char *key, const char *cls,
+    const char *sign)
+{
+	const cJSON *x;
+	char a[16], b[16];
+
+	cJSON_ArrayForEach(x, obj(f, key)) {
+		emit(o, "<tr class=%s><td>%s</td><td class=n>", cls, sign);
+		if (strcmp(key, "top_changed") == 0)
+			emit(o, "%s &rarr; %s", hs(num(x, "old_bytes"), a),
+			    hs(num(x, "new_bytes"), b));
+		else
+			emit(o, "%s", hs(num(x, "bytes"), a));
+		emit(o, "</td><td><code>");
+		h(o, str(x, "path"));
+		emit(o, "</code></td></tr>\n");
+	}
+}
+
+int
+diff_write_html(const cJSON *d, FILE *f)
+{
+	struct out o = { f, 100, 0 };
+	const cJSON *od = obj(d, "old"), *nd = obj(d, "new"), *p, *x, *k;
+	static const char *const lists[] = { "added", "removed", "upgraded",
+	    "downgraded" };
+	char hash[64], a[16], b[20], line[512];
+	size_t i;
+
+	if (css_hash(hash, sizeof(hash)) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	emit(&o, "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>\n"
+	    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
+	    "'none'; style-src '%s'\">\n<title>imgaudit diff</title>\n"
+	    "<style>%s</style></head><body>\n<h1>imgaudit diff</h1>\n<p>old "
+	    "<code>", hash, diff_css);
+	h(&o, str(od, "ref"));
+	emit(&o, "</code> &rarr; new <code>");
+	h(&o, str(nd, "ref"));
+	emit(&o, "</code></p>\n<table><tr><th></th><th>old</th><th>new</th>"
+	    "<th>change</th></tr>\n");
+	html_row(&o, "compressed (to pull)", num(od, "compressed_bytes"),
+	    num(nd, "compressed_bytes"));
+	html_row(&o, "final tree", num(od, "final_bytes"), num(nd,
+	    "final_bytes"));
+	html_row(&o, "wasted", num(od, "wasted_bytes"), num(nd,
+	    "wasted_bytes"));
+	html_row(&o, "removable", num(od, "removable_bytes"), num(nd,
+	    "removable_bytes"));
+	p = obj(d, "pull");
+	x = obj(d, "layers");
+	emit(&o, "</table>\n<p>A node holding old re-pulls <b>%s</b> in %lld "
+	    "layer(s) (%lld shared, %lld added, %lld removed). At %.0f "
+	    "Mbit/s: %.1f s cold, %.1f s with old's layers cached.</p>\n",
+	    hs(num(p, "repulled_bytes"), a), (long long)num(p,
+	    "repulled_layers"), (long long)num(x, "shared"),
+	    (long long)num(x, "added"), (long long)num(x, "removed"),
+	    dnum(p, "bandwidth_bits_per_second") / 1e6, dnum(p,
+	    "cold_seconds"), dnum(p, "warm_seconds"));
+
+	emit(&o, "<h2>Layers of new</h2>\n<table><tr><th>#</th><th>status</th>"
+	    "<th>change</th><th>class</th><th>pulled</th><th>size</th>"
+	    "<th>created by</th></tr>\n");
+	cJSON_ArrayForEach(k, obj(x, "new_layers")) {
+		emit(&o, "<tr class=%s><td class=n>%lld</td><td>",
+		    cJSON_IsTrue(obj(k, "pulled")) ? "added" : "shared",
+		    (long long)num(k, "index"));
+		h(&o, str(k, "status"));
+		emit(&o, "</td><td>");
+		h(&o, str(k, "change"));
+		emit(&o, "</td><td>");
+		h(&o, str(k, "class"));
+		emit(&o, "</td><td class=n>%s</td><td class=n>%s</td><td><code>",
+		    cJSON_IsTrue(obj(k, "pulled")) ?
+		    hs(num(k, "compressed_bytes"), a) : "-",
+		    hs(num(k, "bytes"), b));
+		h(&o, step(str(k, "created_by"), line, sizeof(line)));
+		emit(&o, "</code></td></tr>\n");
+	}
+	x = obj(d, "files");
+	emit(&o, "</table>\n<h2>Files</h2>\n<p>%lld added, %lld removed, %lld "
+	    "changed.</p>\n<table>\n", (long long)num(x, "added"),
+	    (long long)num(x, "removed"), (long long)num(x, "changed"));
+	html_files(&o, x, "top_added", "added", "+");
+	html_files(&o, x, "top_removed", "removed", "-");
+	html_files(&o, x, "top_changed", "changed", "~");
+	emit(&o, "</table>\n<h2>Packages</h2>\n<table>\n");
+	for (i = 0; i < 4; i++)
+		cJSON_ArrayForEach(k, obj(obj(d, "packages"), lists[i])) {
+			emit(&o, "<tr><td>%s</td><td>", lists[i]);
+			h(&o, str(k, "ecosystem"));
+			emit(&o, ":");
+			h(&o, str(k, "name"));
+			emit(&o, "</td><td>");
+			if (i < 2) {
+				h(&o, str(k, "version"));
+				emit(&o, "</td><td class=n>%s", hs(num(k, "bytes"),
+				    a));
+			} else {
+				h(&o, str(k, "old_version"));
+				emit(&o, " &rarr; ");
+				h(&o, str(k, "new_version"));
+				emit(&o, "</td><td class=n>%s", signed_size(num(k,
+				    "delta_bytes"), b));
+			}
+			emit(&o, "</td></tr>\n");
+		}
+	emit(&o, "</table>\n<h2>Removal candidates</h2>\n<table>\n");
+	for (i = 0; i < 2; i++)
+		cJSON_ArrayForEach(k, obj(obj(d, "candidates"), i ? "gone" :
+		    "appeared")) {
+			emit(&o, "<tr><td>%s</td><td>", i ? "gone" : "appeared");
+			h(&o, str(k, "title"));
+			emit(&o, "</td><td class=n>%s</td></tr>\n",
+			    hs(num(k, "bytes_saved"), a));
+		}
+	emit(&o, "</table>\n<h2>Advice</h2>\n<ul>\n");
+	cJSON_ArrayForEach(k, obj(d, "findings")) {
+		emit(&o, "<li><b>");
+		h(&o, str(k, "title"));
+		emit(&o, "</b> (");
+		h(&o, str(k, "status"));
+		emit(&o, "): ");
+		h(&o, str(k, "detail"));
+		emit(&o, "</li>\n");
+	}
+	emit(&o, "</ul>\n</body></html>\n");
 	return o.failed || ferror(f) ? -1 : 0;
 }

@@ -18,8 +18,9 @@
 #    finding is given for the bad pair only, with the bytes the builder
 #    counts for the rebuilt layer;
 #  - the JSON has the imgaudit.diff/v1 keys (docs/diff.md); the text fits
-#    100 columns; the Markdown has the layer table and no HTML;
-#  - usage errors: one image, --bandwidth nonsense, --format html.
+#    100 columns; the Markdown has the layer table and no HTML; the HTML
+#    page has no script and a policy that allows only its stylesheet;
+#  - usage errors: one image, --bandwidth nonsense, --bandwidth on audit.
 #
 # The images are $IMAGES/pairs (make test-images); when they are missing,
 # pairs.py builds them into the scratch directory (about 2 s).
@@ -91,8 +92,10 @@ expect_rc 2 "diff with one image"
 run_ia bw diff --bandwidth fast "$P/good-v1/oci-gzip" "$P/good-v2/oci-gzip"
 expect_rc 2 "diff --bandwidth fast" &&
     check "--bandwidth fast: the message names the value" grep -q "'fast'" "$ERR"
-run_ia html diff --format html "$P/good-v1/oci-gzip" "$P/good-v2/oci-gzip"
-expect_rc 2 "diff --format html"
+run_ia html diff --quiet --format html -o "$T/bad.html" "$P/bad-v1/oci-gzip" "$P/bad-v2/oci-gzip"
+expect_rc 0 "diff --format html" &&
+    dcheck "html: no script, the stylesheet allowed by its hash, tags balanced [$CMD]" \
+    html "$T/bad.html"
 run_ia bwaudit audit --bandwidth 1Gbit "$P/good-v1/oci-gzip"
 expect_rc 2 "audit --bandwidth"
 finish

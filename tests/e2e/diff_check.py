@@ -15,6 +15,9 @@
         no line of FILE is wider than COLUMNS characters
     diff_check.py md FILE
         the Markdown has the layer table and no HTML
+    diff_check.py html FILE
+        the page has no script, its one stylesheet is allowed by the
+        SHA-256 in its Content-Security-Policy, and its tags balance
 
 Prints one "FAIL:" line per wrong fact and exits 1, else exits 0.
 Expected values come from expected.json, never from imgaudit.
@@ -160,6 +163,44 @@ def cmd_md(path):
         err("md: holds HTML: " + re.search(r"(?<!\\)<[a-zA-Z/!][^\n]{0,40}", text).group(0))
 
 
+def cmd_html(path):
+    import base64
+    import hashlib
+    from html.parser import HTMLParser
+    text = open(path, encoding="utf-8").read()
+    m = re.search(r'Content-Security-Policy" content="([^"]*)"', text)
+    styles = re.findall(r"<style>(.*?)</style>", text, re.S)
+    if not m or len(styles) != 1:
+        err("html: no policy, or not exactly one <style>")
+        return
+    want = "'sha256-%s'" % base64.b64encode(
+        hashlib.sha256(styles[0].encode()).digest()).decode()
+    if "default-src 'none'" not in m.group(1) or want not in m.group(1):
+        err(f"html: policy {m.group(1)!r} does not allow the stylesheet {want}")
+    if "<script" in text.lower():
+        err("html: holds a script")
+
+    class P(HTMLParser):
+        void = {"meta", "br", "img", "link", "hr", "input"}
+        stack = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in self.void:
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag):
+            if not self.stack or self.stack[-1] != tag:
+                err(f"html: </{tag}> closes {self.stack[-1:] or 'nothing'}")
+            else:
+                self.stack.pop()
+    p = P()
+    p.feed(text)
+    if p.stack:
+        err(f"html: unclosed {p.stack}")
+    if "Layers of new" not in text:
+        err("html: no layer table")
+
+
 def main(argv):
     if len(argv) < 2:
         sys.stderr.write(__doc__)
@@ -175,6 +216,8 @@ def main(argv):
         cmd_width(*args)
     elif cmd == "md" and len(args) == 1:
         cmd_md(*args)
+    elif cmd == "html" and len(args) == 1:
+        cmd_html(*args)
     else:
         sys.stderr.write(__doc__)
         return 2

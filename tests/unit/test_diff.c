@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_diff.c: the pure parts of `imgaudit diff` — --bandwidth parsing,
- * version order (upgraded or downgraded), and the text and Markdown
+ * version order (upgraded or downgraded), and the text, Markdown and HTML
  * renderers on a hand-written imgaudit.diff/v1 document whose strings are
  * hostile (control characters, a created_by far wider than the screen,
  * Markdown and HTML syntax).  The comparison over real images is
@@ -117,7 +117,9 @@ render(const cJSON *d, int md)
 	FILE *f = open_memstream(&buf, &len);
 
 	assert_non_null(f);
-	if (md)
+	if (md == 2)
+		assert_int_equal(diff_write_html(d, f), 0);
+	else if (md)
 		assert_int_equal(diff_write_md(d, f), 0);
 	else
 		assert_int_equal(diff_write_text(d, f, 100), 0);
@@ -190,6 +192,26 @@ test_md(void **state)
 	cJSON_Delete(d);
 }
 
+static void
+test_html(void **state)
+{
+	cJSON *d = hostile_doc();
+	char *out;
+
+	(void)state;
+	assert_non_null(d);
+	out = render(d, 2);
+	assert_non_null(strstr(out, "Content-Security-Policy"));
+	assert_non_null(strstr(out, "default-src 'none'"));
+	assert_null(strstr(out, "<script"));
+	assert_null(strstr(out, "<b>x"));
+	assert_non_null(strstr(out, "new|&lt;b&gt;x&lt;/b&gt;"));
+	assert_non_null(strstr(out, "\\x1b]0;title\\x07"));
+	assert_null(strchr(out, 0x1b));
+	free(out);
+	cJSON_Delete(d);
+}
+
 int
 main(void)
 {
@@ -198,6 +220,7 @@ main(void)
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_md),
+		cmocka_unit_test(test_html),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
