@@ -18,6 +18,15 @@
 #include "kb.h"
 
 #define KB_EXTRA_MAX	(16 << 20)	/* bytes of one --kb-extra file */
+/*
+ * What --kb-extra SQL may cost: a string or blob of at most this many
+ * bytes, and at most KB_EXTRA_STEPS progress-handler calls of 1,000
+ * virtual-machine steps each (20 million: a tenth of a second for a real
+ * extra file, a few seconds under ASan), so that a runaway recursive
+ * query ends in a message instead of a hang.
+ */
+#define KB_EXTRA_LENGTH	(16 << 20)
+#define KB_EXTRA_STEPS	20000
 
 static const char *const purpose_names[P_COUNT] = {
 	"runtime", "training-only", "dev-only", "profiling", "build-cache",
@@ -257,6 +266,34 @@ exec_sql(sqlite3 *db, const char *name, const char *sql,
 		return code;
 	}
 	return IA_OK;
+}
+
+/*
+ * --kb-extra SQL adds rules; it has no business with files.  ATTACH would
+ * create a database file wherever it names, and a PRAGMA could turn the
+ * foreign keys off or write a journal, so both are denied.
+ */
+static int
+extra_authorizer(void *arg, int action, const char *a, const char *b,
+    const char *c, const char *d)
+{
+	(void)arg;
+	(void)a;
+	(void)b;
+	(void)c;
+	(void)d;
+	if (action == SQLITE_ATTACH || action == SQLITE_DETACH ||
+	    action == SQLITE_PRAGMA)
+		return SQLITE_DENY;
+	return SQLITE_OK;
+}
+
+static int
+extra_progress(void *arg)
+{
+	unsigned long *calls = arg;
+
+	return ++*calls > KB_EXTRA_STEPS;
 }
 
 static enum ia_status
@@ -586,16 +623,28 @@ kb_open(const char *const *extra, size_t n_extra, struct kb **out,
 	for (i = 0; rc == IA_OK && kb_files[i].name != NULL; i++)
 		rc = exec_sql(db, kb_files[i].name, kb_files[i].data,
 		    IA_EINTERNAL, err);
+	if (rc == IA_OK && n_extra > 0) {
+		sqlite3_limit(db, SQLITE_LIMIT_LENGTH, KB_EXTRA_LENGTH);
+		sqlite3_set_authorizer(db, extra_authorizer, NULL);
+	}
 	for (i = 0; rc == IA_OK && i < n_extra; i++) {
 		char *sql, name[512];
+		unsigned long calls = 0;
 
 		rc = read_extra(extra[i], &sql, err);
 		if (rc != IA_OK)
 			break;
 		snprintf(name, sizeof(name), "--kb-extra %s", extra[i]);
+		sqlite3_progress_handler(db, 1000, extra_progress, &calls);
 		rc = exec_sql(db, name, sql, IA_EINPUT, err);
+		sqlite3_progress_handler(db, 0, NULL, NULL);
+		if (rc != IA_OK && calls > KB_EXTRA_STEPS)
+			ia_seterr(err, IA_EINPUT, "%s: stopped after %d million "
+			    "SQL steps (a runaway query?)", name,
+			    KB_EXTRA_STEPS / 1000);
 		free(sql);
 	}
+	sqlite3_set_authorizer(db, NULL, NULL);
 	if (rc == IA_OK)
 		rc = load_purposes(kb, db, err);
 	if (rc == IA_OK)
