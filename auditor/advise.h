@@ -69,6 +69,13 @@ struct layer_facts *advise_layers(const struct audit *a);
 /* Add the layer-order and base-image findings to a->findings. */
 void advise_run(struct audit *a);
 
+/*
+ * Add the base-image findings alone (advise_base.c): "base: nvidia/cuda
+ * devel", "base: python full", ... with the bytes of the base-image
+ * candidate they point at.  advise_run() calls it.
+ */
+void advise_base(struct audit *a);
+
 /* Pure helpers (unit-tested). */
 
 /* Does the path name model weights (.safetensors, .gguf, .onnx, ...)? */
