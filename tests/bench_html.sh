@@ -16,6 +16,9 @@
 #   large      the benchmark image of `make bench`: 30,000 files in 5
 #              layers (built once into BUILD_DIR/bench-images, as bench.sh
 #              does)
+#   many       the demo image plus a layer of 500,000 small files
+#              (html_check.py many-files; built once into
+#              BUILD_DIR/bench-images/many, 142 MB)
 #   worst      the large image's page with its JSON block replaced by a
 #              report of 500,000 files in 5,000 packages, 127 layers, 300
 #              candidates, 200 findings and 100-row lists (html_check.py
@@ -51,12 +54,21 @@ if [ ! -d "$IMAGES/demo/oci-gzip" ]; then
 	IMAGES=$BENCH
 fi
 
+if [ ! -f "$BENCH/many/index.json" ]; then
+	rm -rf "$BENCH/many"
+	python3 "$CHECK" many-files "$IMAGES/demo/oci-gzip" "$BENCH/many" \
+	    500000 || die "cannot build the image of 500,000 files"
+fi
+
 out=$(mktemp -d "${TMPDIR:-/tmp}/bench-html.XXXXXX") || exit 2
 trap 'rm -rf "$out"' EXIT
 
-for name in demo large; do
-	img=$IMAGES/$name/oci-gzip
-	[ "$name" = large ] && img=$BENCH/large/oci-gzip
+for name in demo large many; do
+	case $name in
+	demo) img=$IMAGES/demo/oci-gzip ;;
+	large) img=$BENCH/large/oci-gzip ;;
+	many) img=$BENCH/many ;;
+	esac
 	"$IMGAUDIT" audit --quiet --format html -o "$out/$name.html" "$img" &&
 	"$IMGAUDIT" audit --quiet --format json -o "$out/$name.json" "$img" ||
 	    die "audit of $img failed"
@@ -66,7 +78,7 @@ python3 "$CHECK" inflate "$out/large.html" "$out/demo.json" \
 
 echo "bench-html: $RUNS cold loads each, $(nproc) CPUs, load average" \
     "$(cut -d' ' -f1 /proc/loadavg)"
-for name in demo large worst; do
+for name in demo large many worst; do
 	python3 "$CHECK" bench "$out/$name.html" "$RUNS" |
 	    sed "s|^$out/||"
 done

@@ -8,6 +8,7 @@
 #	html_check.py md MD REPORT.json      the Markdown summary
 #	html_check.py bench HTML [RUNS]      load time of the page, in ms
 #	html_check.py inflate HTML REPORT.json OUT NPKG   a worst case
+#	html_check.py many-files SRC DST N   SRC plus a layer of N small files
 #
 # The browser is headless Chromium driven over the DevTools protocol on a
 # pipe (--remote-debugging-pipe: fd 3 in, fd 4 out, NUL-separated JSON), so
@@ -112,6 +113,80 @@ def derive(src, dst):
     manifest["layers"].append({
         "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
         "digest": put(gz), "size": len(gz)})
+    cfg = json.dumps(config, separators=(",", ":")).encode()
+    manifest["config"] = dict(manifest["config"], digest=put(cfg),
+                              size=len(cfg))
+    man = json.dumps(manifest, separators=(",", ":")).encode()
+    index["manifests"][0] = dict(index["manifests"][0], digest=put(man),
+                                 size=len(man))
+    with open(os.path.join(dst, "index.json"), "w") as f:
+        json.dump(index, f)
+
+
+def many_files(src, dst, n):
+    """dst: the image of the OCI layout src plus one layer of n small
+    files (opt/data/dNNN/fNNNNN.txt, 40 to 2,000 bytes), for the
+    benchmark of an image with hundreds of thousands of files."""
+    def blob(d):
+        with open(os.path.join(src, "blobs", "sha256", d.split(":")[1]),
+                  "rb") as f:
+            return f.read()
+
+    def put_file(path):
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        os.rename(path, os.path.join(dst, "blobs", "sha256", h.hexdigest()))
+        return "sha256:" + h.hexdigest(), os.path.getsize(
+            os.path.join(dst, "blobs", "sha256", h.hexdigest()))
+
+    def put(data):
+        d = hashlib.sha256(data).hexdigest()
+        with open(os.path.join(dst, "blobs", "sha256", d), "wb") as f:
+            f.write(data)
+        return "sha256:" + d
+
+    shutil.copytree(src, dst)
+    index = json.load(open(os.path.join(src, "index.json")))
+    manifest = json.loads(blob(index["manifests"][0]["digest"]))
+    config = json.loads(blob(manifest["config"]["digest"]))
+    pool = b"".join(hashlib.sha256(b"%d" % i).hexdigest().encode()
+                    for i in range(200))
+    tmp = os.path.join(dst, "layer.tar.gz")
+    diff = hashlib.sha256()
+
+    class Tee:
+        def __init__(self, f):
+            self.f = f
+
+        def write(self, b):
+            diff.update(b)
+            return self.f.write(b)
+
+    with gzip.open(tmp, "wb", compresslevel=1) as gz:
+        with tarfile.open(fileobj=Tee(gz), mode="w|",
+                          format=tarfile.USTAR_FORMAT) as tf:
+            for i in range(n):
+                if i % 1000 == 0:
+                    ti = tarfile.TarInfo("opt/data/d%03d" % (i // 1000))
+                    ti.type = tarfile.DIRTYPE
+                    ti.mode = 0o755
+                    tf.addfile(ti)
+                size = 40 + (i * 7919) % 1960
+                ti = tarfile.TarInfo("opt/data/d%03d/f%06d.txt" %
+                                     (i // 1000, i))
+                ti.size = size
+                ti.mode = 0o644
+                off = (i * 31) % (len(pool) - size)
+                tf.addfile(ti, io.BytesIO(pool[off:off + size]))
+    digest, size = put_file(tmp)
+    config["rootfs"]["diff_ids"].append("sha256:" + diff.hexdigest())
+    config["history"].append({"created": "2024-01-02T00:00:00Z",
+                              "created_by": "/bin/sh -c ./fetch-data.sh"})
+    manifest["layers"].append({
+        "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+        "digest": digest, "size": size})
     cfg = json.dumps(config, separators=(",", ":")).encode()
     manifest["config"] = dict(manifest["config"], digest=put(cfg),
                               size=len(cfg))
@@ -690,6 +765,9 @@ def main(argv):
     cmd = argv[1]
     if cmd == "derive":
         derive(argv[2], argv[3])
+        return 0
+    if cmd == "many-files":
+        many_files(argv[2], argv[3], int(argv[4]))
         return 0
     if cmd in ("page", "bench") and chromium_path() is None:
         print("SKIP: no chromium")
