@@ -239,10 +239,11 @@ text_head(struct out *o, const cJSON *d)
 	    (long long)num(p, "repulled_layers"));
 	snprintf(line, sizeof(line), "%.0f bit/s",
 	    dnum(p, "bandwidth_bits_per_second"));
-	emit(o, "  pull time at %s: %.1f s cold (%s), %.1f s with OLD's "
-	    "layers cached\n", safe(str(p, "bandwidth") ? str(p, "bandwidth") :
-	    line, 24, c, sizeof(c)), dnum(p, "cold_seconds"),
-	    hs(num(p, "cold_bytes"), a), dnum(p, "warm_seconds"));
+	emit(o, "  pull time at %s: NEW %.1f s cold (%s), %.1f s with OLD's "
+	    "layers cached; OLD %.1f s cold\n", safe(str(p, "bandwidth") ?
+	    str(p, "bandwidth") : line, 15, c, sizeof(c)),
+	    dnum(p, "cold_seconds"), hs(num(p, "cold_bytes"), a),
+	    dnum(p, "warm_seconds"), dnum(od, "pull_seconds"));
 	f = obj(d, "files");
 	emit(o, "  files     %lld added (%s), %lld removed (%s), %lld changed "
 	    "(%s -> %s)\n", (long long)num(f, "added"),
