@@ -33,7 +33,7 @@ DEPS = build-essential pkg-config python3 libarchive-dev libsqlite3-dev \
        libcmocka-dev zstd gzip tar skopeo umoci docker-registry time \
        debootstrap openssl chromium clang libclang-rt-14-dev
 
-.PHONY: all help deps check check-asan test-images unit demo bench bench-cuda clean \
+.PHONY: all help deps check check-asan test-images unit demo bench bench-cuda bench-html clean \
         fuzz fuzz-build fuzz-replay
 
 ## all: build ./imgaudit
@@ -145,6 +145,10 @@ demo: deps imgaudit
 ## bench: time an audit of the large test image against gzip -dc and tar -tzf
 bench: imgaudit
 	tests/bench.sh $(BUILD)
+
+## bench-html: size and load time of the HTML report in headless Chromium
+bench-html: $(BIN)
+	IMGAUDIT=$(CURDIR)/$(BIN) tests/bench_html.sh $(BUILD)
 
 ## bench-cuda: the same against real CUDA libraries (/usr/local/cuda), if there
 bench-cuda: $(BIN)

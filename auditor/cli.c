@@ -108,7 +108,7 @@ static const char usage_text[] =
 "(the format is detected).\n"
 "\n"
 "options for audit:\n"
-"  -f, --format text|json   report format (default text)\n"
+"  -f, --format FMT        text (default), json, html (one page to share) or md\n"
 "  -o, --output FILE        write the report to FILE (atomically)\n"
 "      --top N              rows in the largest/wasted lists (default 10)\n"
 "      --platform OS/ARCH   image of a multi-platform index (linux/amd64)\n"
