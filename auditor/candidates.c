@@ -803,6 +803,8 @@ visit(void *ctx, const char *rel, size_t len, const struct tree_stat *st)
 	}
 	b->out->purpose_bytes[purpose] += st->size;
 	b->out->purpose_files[purpose]++;
+	if (st->layer >= 0 && (size_t)st->layer < b->n_layers)
+		b->out->layer_purpose[st->layer][purpose] += st->size;
 	if (b->keep_files) {
 		struct classified_file *f;
 
@@ -1171,6 +1173,9 @@ candidates_build(const struct audit *a, const struct kb *kb,
 	b.keep_files = keep_files;
 	b.out = xcalloc(1, sizeof(*b.out));
 	b.n_layers = a->n_layers;
+	b.out->n_layers = a->n_layers;
+	b.out->layer_purpose = xcalloc(b.n_layers ? b.n_layers : 1,
+	    sizeof(*b.out->layer_purpose));
 	b.ratio = xcalloc(b.n_layers ? b.n_layers : 1, sizeof(*b.ratio));
 	for (i = 0; i < b.n_layers; i++)
 		b.ratio[i] = a->layers[i]->tar_bytes > 0 ?
@@ -1235,6 +1240,7 @@ candidates_free(struct candidates *c)
 		free(c->files[i].path);
 	free(c->files);
 	free(c->pkg_purpose);
+	free(c->layer_purpose);
 	findings_free(&c->findings);
 	free(c);
 }

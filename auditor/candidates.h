@@ -88,6 +88,9 @@ struct candidates {
 	int64_t removable_bytes, removable_compressed;
 	int64_t purpose_bytes[P_COUNT];
 	int64_t purpose_files[P_COUNT];
+	int64_t (*layer_purpose)[P_COUNT];	/* per layer: final-tree bytes
+						   whose data it holds */
+	size_t n_layers;
 	enum purpose *pkg_purpose;	/* per package of the audit */
 	size_t n_pkg;
 	struct classified_file *files;	/* when keep_files was set */

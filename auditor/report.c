@@ -244,6 +244,15 @@ build_layers(const struct audit *a)
 		rep_int(o, "entries", (int64_t)entries);
 		rep_int(o, "wasted_bytes", i < a->totals.n_layers ?
 		    a->totals.layer_wasted[i] : 0);
+		if (a->cands != NULL && i < a->cands->n_layers) {
+			cJSON *pp = cJSON_AddObjectToObject(o, "purposes");
+			int p;
+
+			for (p = 0; p < P_COUNT; p++)
+				if (a->cands->layer_purpose[i][p] > 0)
+					rep_int(pp, kb_purpose_name((enum purpose)p),
+					    a->cands->layer_purpose[i][p]);
+		}
 		cJSON_AddItemToArray(arr, o);
 	}
 	return arr;

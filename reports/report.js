@@ -518,8 +518,15 @@ function layers() {
 	var box = byId("layers"), ls = R.layers || [], max = 0;
 	var per = {}, seen = {};
 
-	/* Final-tree bytes per layer and purpose, from the packages. */
-	(R.packages || []).forEach(function (k) {
+	/*
+	 * Final-tree bytes per layer and purpose: layers[].purposes when the
+	 * report has them, else estimated from the packages.
+	 */
+	ls.forEach(function (l) {
+		if (l.purposes)
+			per[l.index] = l.purposes;
+	});
+	(ls.length && ls[0].purposes ? [] : R.packages || []).forEach(function (k) {
 		(k.layers || []).forEach(function (l) {
 			var m = per[l.index] || (per[l.index] = {});
 
@@ -533,8 +540,9 @@ function layers() {
 		var bar, wrap;
 
 		Object.keys(m).sort().forEach(function (p) {
-			segs.push({ p: p, b: m[p], label: p + " packages" });
-			inPkgs += m[p];
+			segs.push({ p: p, b: num(m[p]), label: l.purposes ? p :
+			    p + " packages" });
+			inPkgs += num(m[p]);
 		});
 		segs.push({ p: "other", b: Math.max(0, num(l.bytes) -
 		    num(l.wasted_bytes) - inPkgs), label: "not in a package" });
