@@ -129,7 +129,8 @@ advise_install_kind(const char *created_by)
 		const char *word;
 		int kind;
 	} cmds[] = {
-		{ "apt-get install", INSTALL_APT }, { "apt install", INSTALL_APT },
+		{ "apt-get install", INSTALL_APT },
+		{ "apt install", INSTALL_APT },
 		{ "aptitude install", INSTALL_APT },
 		{ "pip install", INSTALL_PIP }, { "pip3 install", INSTALL_PIP },
 		{ "poetry install", INSTALL_PIP },
@@ -139,9 +140,11 @@ advise_install_kind(const char *created_by)
 		{ "conda env create", INSTALL_CONDA },
 		{ "conda env update", INSTALL_CONDA },
 		{ "npm install", INSTALL_NPM }, { "npm ci", INSTALL_NPM },
-		{ "yarn install", INSTALL_NPM }, { "pnpm install", INSTALL_NPM },
+		{ "yarn install", INSTALL_NPM },
+		{ "pnpm install", INSTALL_NPM },
 		{ "apk add", INSTALL_APK },
-		{ "dnf install", INSTALL_OTHER }, { "yum install", INSTALL_OTHER },
+		{ "dnf install", INSTALL_OTHER },
+		{ "yum install", INSTALL_OTHER },
 		{ "microdnf install", INSTALL_OTHER },
 	};
 	size_t i;
@@ -196,7 +199,8 @@ advise_copies_context(const char *created_by)
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	tok = strtok_r(buf, " \t\n", &save);
-	if (tok == NULL || (strcmp(tok, "COPY") != 0 && strcmp(tok, "ADD") != 0))
+	if (tok == NULL || (strcmp(tok, "COPY") != 0 &&
+	    strcmp(tok, "ADD") != 0))
 		return false;
 	while ((tok = strtok_r(NULL, " \t\n", &save)) != NULL && n < 32)
 		if (tok[0] != '-' || tok[1] != '-')
@@ -384,7 +388,7 @@ covered(const struct wh *w, size_t n, const char *path)
 			if (c == 0 && w[mid].path[len] != '\0')
 				c = 1;
 			if (c == 0) {
-				/* Equal names: a whiteout, or an opaque parent. */
+				/* Equal: a whiteout, or an opaque parent. */
 				size_t k = mid;
 
 				while (k > 0 && strcmp(w[k - 1].path,
@@ -439,11 +443,13 @@ deleted_by(const struct audit *a, size_t i, int64_t *deleted)
 			const struct layer_entry *x = &e->entries[k];
 
 			if ((x->flags & ENTRY_F_UNSAFE) ||
-			    x->kind == ENTRY_WHITEOUT || x->kind == ENTRY_OPAQUE)
+			    x->kind == ENTRY_WHITEOUT ||
+			    x->kind == ENTRY_OPAQUE)
 				continue;
 			if (!covered(w, n, x->path))
 				continue;
-			if (pathset_add(&seen, x->path) && x->kind == ENTRY_FILE)
+			if (pathset_add(&seen, x->path) &&
+			    x->kind == ENTRY_FILE)
 				deleted[j] += x->size;
 		}
 	}
@@ -488,7 +494,7 @@ layer_facts_of(const struct audit *a, size_t i, struct layer_facts *f)
 		else if (advise_is_model_path(e->path))
 			f->model_bytes += e->size;
 		else if (advise_is_manifest_path(e->path))
-			manifest = true;	/* COPY requirements.txt is no app */
+			manifest = true;	/* alone: no app code */
 		else if (advise_is_code_path(e->path))
 			f->code_bytes += e->size;
 	}

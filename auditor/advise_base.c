@@ -103,7 +103,7 @@ advise_base(struct audit *a)
 		base = NULL;
 	tree_walk(a->tree, "usr/local", cuda_visit, &cs);
 
-	/* CUDA: what is there decides the flavour; label and history back it. */
+	/* CUDA: the files decide the flavour; label and history back it. */
 	if (cs.nvcc || cs.cublas || cs.cudart || (base != NULL &&
 	    strstr(base, "nvidia/cuda") != NULL)) {
 		const char *flavour = cs.nvcc ? "devel" : cs.cublas ?
@@ -142,7 +142,8 @@ advise_base(struct audit *a)
 		base_finding(a, "base: python full", ev, c, "");
 	} else if (tree_stat(a->tree, "etc/dpkg/dpkg.cfg.d/docker", &st) == 0 &&
 	    tree_stat(a->tree, "usr/local/bin/python3", &st) == 0) {
-		base_finding(a, "base: python slim", "CPython in /usr/local and "
+		base_finding(a, "base: python slim", "CPython in /usr/local "
+		    "and "
 		    "/etc/dpkg/dpkg.cfg.d/docker (Debian slim)", NULL,
 		    "the slim flavour already: nothing at stake");
 	}
@@ -160,7 +161,8 @@ advise_base(struct audit *a)
 		findings_add(&a->findings, "base-image",
 		    "base: training framework image",
 		    "recognised from %s; at stake: %lld bytes of training-only "
-		    "and dev-only files (see the candidates). Dockerfile: serve "
+		    "and dev-only files (see the candidates). Dockerfile: "
+		    "serve "
 		    "from a runtime image (nvidia/cuda:<version>-runtime or "
 		    "python:3.X-slim) with the framework's inference wheels",
 		    ev, (long long)stake);

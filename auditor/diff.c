@@ -228,7 +228,7 @@ same_files(const struct layer_result *a, const struct layer_result *b)
 struct layer_cmp {
 	int *change;		/* per NEW layer: CH_* */
 	int *counterpart;	/* per NEW layer: OLD index, or -1 */
-	bool *pulled;		/* per NEW layer: re-pulled by a node with OLD */
+	bool *pulled;		/* per NEW layer: pulled by a node with OLD */
 	bool *old_kept;		/* per OLD layer: NEW has its diff_id */
 };
 
@@ -343,7 +343,7 @@ measured_order(const struct audit *n, const struct layer_cmp *lc,
 				    (size_t)off, "%s%zu", n_rebuilt > 1 ? ", " :
 				    "", i);
 		}
-	/* The recommended order: rebuilt layers moved above the first change. */
+	/* Recommended: the rebuilt layers moved above the first change. */
 	order = cJSON_AddArrayToObject(lo, "recommended");
 	for (i = 0; i < n->n_layers; i++) {
 		if (n_rebuilt > 0 && i == first) {
@@ -367,9 +367,10 @@ measured_order(const struct audit *n, const struct layer_cmp *lc,
 		if (lc->change[i] == CH_REBUILT) {
 			advise_step(n->img->layers[i].created_by, 60, s2,
 			    sizeof(s2));
-			snprintf(detail, sizeof(detail), "between the two builds "
-			    "layer %zu (%s) changed, and layer%s %s (%s%s) after"
-			    " it %s rebuilt with the same files and sizes: only "
+			snprintf(detail, sizeof(detail), "between the two "
+			    "builds layer %zu (%s) changed, and layer%s %s "
+			    "(%s%s) after it %s rebuilt with the same files "
+			    "and sizes: only "
 			    "the build cache made %s new. Dockerfile: move %s "
 			    "above layer %zu's step; a deploy of such a change "
 			    "would stop re-pulling %lld bytes (compressed)",

@@ -231,8 +231,8 @@ text_head(struct out *o, const cJSON *d)
 	    num(od, "final_bytes"), line + 32));
 	l = obj(d, "layers");
 	p = obj(d, "pull");
-	emit(o, "  layers    %lld shared, %lld added, %lld removed (same diff_id "
-	    "= shared)\n", (long long)num(l, "shared"),
+	emit(o, "  layers    %lld shared, %lld added, %lld removed (same "
+	    "diff_id = shared)\n", (long long)num(l, "shared"),
 	    (long long)num(l, "added"), (long long)num(l, "removed"));
 	emit(o, "  re-pull   a node holding OLD pulls %s in %lld layer(s) to "
 	    "get NEW\n", hs(num(p, "repulled_bytes"), a),
@@ -276,8 +276,8 @@ text_layers(struct out *o, const cJSON *d)
 	cJSON_ArrayForEach(x, obj(l, "new_layers")) {
 		emit(o, "  %3lld  %-6s  %-7s  %-12s  %8s  %7s  %s\n",
 		    (long long)num(x, "index"), str(x, "status") ?
-		    str(x, "status") : "-", str(x, "change") ? str(x, "change") :
-		    "-", str(x, "class") ? str(x, "class") : "-",
+		    str(x, "status") : "-", str(x, "change") ?
+		    str(x, "change") : "-", str(x, "class") ? str(x, "class") : "-",
 		    cJSON_IsTrue(obj(x, "pulled")) ?
 		    hs(num(x, "compressed_bytes"), a) : "-",
 		    hs(num(x, "bytes"), b), safe(step(str(x, "created_by"),
@@ -377,10 +377,12 @@ text_candidates(struct out *o, const cJSON *d)
 	emit(o, "\nREMOVAL CANDIDATES THAT APPEARED (+) OR WENT AWAY (-)\n");
 	cJSON_ArrayForEach(x, obj(c, "appeared"))
 		emit(o, "  + %8s  %s\n", hs(num(x, "bytes_saved"), a),
-		    safe(str(x, "title"), (size_t)(w - 14), line, sizeof(line)));
+		    safe(str(x, "title"), (size_t)(w - 14), line,
+		    sizeof(line)));
 	cJSON_ArrayForEach(x, obj(c, "gone"))
 		emit(o, "  - %8s  %s\n", hs(num(x, "bytes_saved"), a),
-		    safe(str(x, "title"), (size_t)(w - 14), line, sizeof(line)));
+		    safe(str(x, "title"), (size_t)(w - 14), line,
+		    sizeof(line)));
 }
 
 static void
@@ -498,7 +500,8 @@ md_head(struct out *o, const cJSON *d)
 	emit(o, "Pull at %.0f Mbit/s: %.1f s cold, %.1f s with old's layers "
 	    "cached.\n\n", dnum(p, "bandwidth_bits_per_second") / 1e6,
 	    dnum(p, "cold_seconds"), dnum(p, "warm_seconds"));
-	emit(o, "**Files:** %lld added (%s), %lld removed (%s), %lld changed.\n",
+	emit(o, "**Files:** %lld added (%s), %lld removed (%s), %lld "
+	    "changed.\n",
 	    (long long)num(f, "added"), hs(num(f, "added_bytes"), a),
 	    (long long)num(f, "removed"), hs(num(f, "removed_bytes"), b),
 	    (long long)num(f, "changed"));
@@ -585,8 +588,8 @@ md_rest(struct out *o, const cJSON *d)
 		cJSON_ArrayForEach(x, obj(d, "findings")) {
 			emit(o, "- **");
 			md(o, str(x, "title"));
-			emit(o, "** (%s): ", str(x, "status") ? str(x, "status") :
-			    "-");
+			emit(o, "** (%s): ", str(x, "status") ?
+			    str(x, "status") : "-");
 			md(o, str(x, "detail"));
 			emit(o, "\n");
 		}
@@ -617,7 +620,8 @@ static const char diff_css[] =
     "table{border-collapse:collapse;margin:.5em 0 1.5em}"
     "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}"
     "td.n{text-align:right;font-variant-numeric:tabular-nums}"
-    "code{font-size:13px}.added{background:#eaffea}.removed{background:#ffecec}";
+    "code{font-size:13px}.added{background:#eaffea}"
+    ".removed{background:#ffecec}";
 
 static void
 h(struct out *o, const char *s)
@@ -702,8 +706,8 @@ diff_write_html(const cJSON *d, FILE *f)
 		return -1;
 	}
 	emit(&o, "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>\n"
-	    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
-	    "'none'; style-src '%s'\">\n<title>imgaudit diff</title>\n"
+	    "<meta http-equiv=\"Content-Security-Policy\" "
+	    "content=\"default-src 'none'; style-src '%s'\">\n<title>imgaudit diff</title>\n"
 	    "<style>%s</style></head><body>\n<h1>imgaudit diff</h1>\n<p>old "
 	    "<code>", hash, diff_css);
 	h(&o, str(od, "ref"));
@@ -742,7 +746,8 @@ diff_write_html(const cJSON *d, FILE *f)
 		h(&o, str(k, "change"));
 		emit(&o, "</td><td>");
 		h(&o, str(k, "class"));
-		emit(&o, "</td><td class=n>%s</td><td class=n>%s</td><td><code>",
+		emit(&o, "</td><td class=n>%s</td><td class=n>%s</td>"
+		    "<td><code>",
 		    cJSON_IsTrue(obj(k, "pulled")) ?
 		    hs(num(k, "compressed_bytes"), a) : "-",
 		    hs(num(k, "bytes"), b));
@@ -766,14 +771,14 @@ diff_write_html(const cJSON *d, FILE *f)
 			emit(&o, "</td><td>");
 			if (i < 2) {
 				h(&o, str(k, "version"));
-				emit(&o, "</td><td class=n>%s", hs(num(k, "bytes"),
-				    a));
+				emit(&o, "</td><td class=n>%s",
+				    hs(num(k, "bytes"), a));
 			} else {
 				h(&o, str(k, "old_version"));
 				emit(&o, " &rarr; ");
 				h(&o, str(k, "new_version"));
-				emit(&o, "</td><td class=n>%s", signed_size(num(k,
-				    "delta_bytes"), b));
+				emit(&o, "</td><td class=n>%s",
+				    signed_size(num(k, "delta_bytes"), b));
 			}
 			emit(&o, "</td></tr>\n");
 		}
@@ -781,7 +786,8 @@ diff_write_html(const cJSON *d, FILE *f)
 	for (i = 0; i < 2; i++)
 		cJSON_ArrayForEach(k, obj(obj(d, "candidates"), i ? "gone" :
 		    "appeared")) {
-			emit(&o, "<tr><td>%s</td><td>", i ? "gone" : "appeared");
+			emit(&o, "<tr><td>%s</td><td>", i ? "gone" :
+			    "appeared");
 			h(&o, str(k, "title"));
 			emit(&o, "</td><td class=n>%s</td></tr>\n",
 			    hs(num(k, "bytes_saved"), a));

@@ -45,7 +45,8 @@ test_code_and_manifests(void **state)
 	assert_false(advise_is_manifest_path("app/main.py"));
 	assert_false(advise_is_manifest_path("app/requirements.md"));
 	assert_false(advise_is_code_path("app/README.md"));
-	assert_true(advise_is_system_path("usr/lib/python3/dist-packages/x.py"));
+	assert_true(advise_is_system_path("usr/lib/python3/dist-packages/"
+	    "x.py"));
 	assert_true(advise_is_system_path("usr/local/cuda-12.1/bin/nvcc"));
 	assert_true(advise_is_system_path("etc/passwd"));
 	assert_false(advise_is_system_path("app/main.py"));
