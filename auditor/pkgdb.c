@@ -468,6 +468,12 @@ pkgdb_push(struct pkgdb *db, struct pkg *p)
 		p->key = xstrdup(p->name);
 	if (p->version == NULL)
 		p->version = xstrdup("");
+	if (db->n >= PKGDB_PACKAGES_MAX) {
+		if (db->priv != NULL)
+			((struct pkgdb_priv *)db->priv)->dropped++;
+		pkg_clear(p);
+		return;
+	}
 	xgrow((void **)&db->v, &db->cap, db->n + 1, sizeof(*db->v));
 	db->v[db->n++] = *p;
 	memset(p, 0, sizeof(*p));
@@ -842,6 +848,11 @@ pkgdb_finish(struct pkgdb *db)
 	if (db->priv != NULL) {
 		dpkg_finish(db);
 		pip_finish(db);
+		if (priv(db)->dropped > 0)
+			findings_add(&db->findings, PKGDB_FINDING_KIND,
+			    PKGDB_FINDING_TITLE, "the package databases describe "
+			    "more than %d packages; %zu more were not read",
+			    PKGDB_PACKAGES_MAX, priv(db)->dropped);
 		priv_free(db);
 	}
 	if (db->n > 1)

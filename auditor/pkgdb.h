@@ -36,6 +36,13 @@
 
 /* A database file larger than this is not read (finding instead). */
 #define PKGDB_FILE_MAX	(64 * 1024 * 1024)
+/*
+ * Packages kept, all databases together; the rest are counted in a
+ * finding.  A real image holds a few thousand (a Debian desktop about
+ * 3,000); what a removal frees is computed per package over all of them
+ * (deps.c), so a hostile database of 100,000 stanzas would take hours.
+ */
+#define PKGDB_PACKAGES_MAX	10000
 
 enum pkg_ecosystem {
 	ECO_DPKG = 0,

@@ -605,7 +605,7 @@ join_lists(struct dpkg_state *st)
 			 * list's architecture suffix only disagrees. */
 			name_range(st->pend, st->n_pend, sizeof(*st->pend),
 			    pend_name, p->name, strlen(p->name), &plo, &phi);
-			for (nlive = 0, j = plo; j < phi; j++)
+			for (nlive = 0, j = plo; j < phi && nlive < 2; j++)
 				nlive += st->pend[j].pkg.installed;
 			if (nlive == 1)
 				pick = &st->lists[lo];

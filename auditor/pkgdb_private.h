@@ -151,6 +151,7 @@ struct pip_state;
 struct pkgdb_priv {
 	struct dpkg_state *dpkg;
 	struct pip_state *pip;
+	size_t dropped;		/* packages past PKGDB_PACKAGES_MAX */
 };
 
 enum dpkg_kind {

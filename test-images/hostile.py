@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""hostile.py: images built to hurt an image reader.
+
+    python3 test-images/hostile.py OUTDIR [--only NAME[,NAME...]] [--small]
+
+Writes OUTDIR/NAME/oci (an OCI layout) for each image below, and
+OUTDIR/hostile.json listing them.  Each is something a registry may serve
+and imgaudit must survive: it either refuses the image (exit 2, a message
+naming the problem) or audits it and lists findings, in bounded time and
+memory, and never crashes (tests/e2e/hostile_corpus.sh).  --small shrinks
+the big ones (entries, depth, bomb size) by 10 for a quick look.
+
+	many-files	one layer of 1,000,000 empty files
+	deep-dirs	directories nested 10,000 levels deep
+	link-loops	symlink loops, hard links to themselves and in a cycle
+	same-layer	a manifest that lists the same layer 1,000 times
+	dup-keys	duplicate keys in the manifest and the config
+	bad-utf8	invalid UTF-8 in every string: names, links, history,
+			environment, labels, package database
+	whiteout-root	whiteouts and opaque markers of / itself
+	zstd-checksum	a zstd layer whose frame checksum is wrong
+	pkgdb-bomb	a 100 MB dpkg status, gzip-compressed to almost nothing
+
+Built with test-images/build.py's helpers (tar headers, blobs, layouts);
+deterministic like the rest of test-images/.  Standard library only, plus
+the zstd command.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import build as B  # noqa: E402
+
+DEB_STANZA = (b"Package: %s\nStatus: install ok installed\nPriority: optional\n"
+    b"Architecture: amd64\nVersion: 1.0\nInstalled-Size: 4\n"
+    b"Description: x\n\n")
+
+
+def entry(name, kind="file", data=b"", link="", mode=0o644):
+	"""The bytes of one tar entry (header, data, padding)."""
+	h = B.tar_header(name, kind, len(data) if kind == "file" else 0, link,
+	    mode)
+	if kind != "file" or not data:
+		return h
+	pad = (512 - len(data) % 512) % 512
+	return h + data + bytes(pad)
+
+
+class Image:
+	"""An OCI layout being written: layers streamed to blobs, then JSON."""
+
+	def __init__(self, outdir, name):
+		self.dir = os.path.join(outdir, name, "oci")
+		shutil.rmtree(os.path.join(outdir, name), ignore_errors=True)
+		self.bdir = os.path.join(self.dir, "blobs", "sha256")
+		os.makedirs(self.bdir)
+		self.layers = []	# (diff_id, Blob)
+		self.history = []
+
+	def layer(self, chunks, created_by, comp="gzip"):
+		"""Add a layer from an iterable of tar bytes (end blocks added)."""
+		def all_chunks():
+			yield from chunks
+			yield B.END_OF_TAR
+		if comp == "gzip":
+			_, diff_id, blob = B.stream_layer(all_chunks(), self.bdir,
+			    "layer%d" % len(self.layers), level=1)
+		else:
+			tar = b"".join(all_chunks())
+			diff_id = "sha256:" + B.sha256hex(tar)
+			data = tar if comp == "none" else B.zstd_bytes(tar)
+			blob = B.Blob.of(B.MT_LAYER[comp], data)
+		self.layers.append((diff_id, blob))
+		self.history.append({"created": B.CREATED, "created_by": created_by})
+		return diff_id, blob
+
+	def finish(self, config=None, manifest=None, layer_list=None):
+		"""
+		Write config, manifest and index.  config and manifest may be
+		given as bytes (hostile JSON); layer_list repeats or picks layers.
+		"""
+		layers = self.layers if layer_list is None else layer_list
+		if config is None:
+			config = B.jbytes({"architecture": "amd64", "os": "linux",
+			    "created": B.CREATED, "config": {"Env": ["PATH=/usr/bin"]},
+			    "rootfs": {"type": "layers",
+			    "diff_ids": [d for d, _ in layers]},
+			    "history": self.history if layer_list is None else
+			    [{"created_by": "COPY x /"} for _ in layers]})
+		cfg = B.Blob.of(B.MT_CONFIG, config)
+		if manifest is None:
+			manifest = B.jbytes({"schemaVersion": 2,
+			    "mediaType": B.MT_MANIFEST, "config": cfg.descriptor(),
+			    "layers": [b.descriptor() for _, b in layers]})
+		man = B.Blob.of(B.MT_MANIFEST, manifest)
+		index = B.index_bytes([man.descriptor(
+		    annotations={B.REF_ANNOTATION: "latest"})])
+		B.write_oci_dir(self.dir, [b for _, b in self.layers] + [cfg, man],
+		    index)
+
+
+def many_files(img, scale):
+	"""1,000,000 empty files, 1,000 to a directory."""
+	n = 1000000 // scale
+
+	def chunks():
+		buf = []
+		for i in range(n):
+			if i % 1000 == 0:
+				buf.append(entry("d%04d" % (i // 1000), "dir", mode=0o755))
+			buf.append(entry("d%04d/f%06d" % (i // 1000, i)))
+			if len(buf) >= 4096:
+				yield b"".join(buf)
+				buf = []
+		yield b"".join(buf)
+	img.layer(chunks(), "RUN touch a million files")
+	img.finish()
+
+
+def deep_dirs(img, scale):
+	"""Directories 10,000 levels deep, a file at the bottom."""
+	depth = 10000 // scale
+
+	def chunks():
+		path = ""
+		for i in range(depth):
+			path = path + "/a" if path else "a"
+			yield entry(path, "dir", mode=0o755)
+		yield entry(path + "/bottom", data=b"deep\n")
+		yield entry("shallow", data=b"ok\n")
+	img.layer(chunks(), "RUN mkdir -p a/a/a/...")
+	img.finish()
+
+
+def link_loops(img, scale):
+	chunks = [
+	    entry("loop", "dir", mode=0o755),
+	    entry("loop/a", "symlink", link="b"),
+	    entry("loop/b", "symlink", link="a"),
+	    entry("loop/self", "symlink", link="self"),
+	    entry("loop/up", "symlink", link="../loop/up"),
+	    entry("loop/dir", "symlink", link="."),
+	    entry("loop/root", "symlink", link="/"),
+	    entry("loop/deep", "symlink", link="dir/dir/dir/dir/dir/deep"),
+	    entry("usr", "dir", mode=0o755),
+	    entry("usr/lib", "symlink", link="../usr/lib"),
+	    entry("lib", "symlink", link="usr/lib"),
+	    entry("lib64", "symlink", link="lib"),
+	    entry("loop/h1", "hardlink", link="loop/h1"),
+	    entry("loop/h2", "hardlink", link="loop/h3"),
+	    entry("loop/h3", "hardlink", link="loop/h2"),
+	    entry("loop/real", data=b"data\n"),
+	    entry("loop/h4", "hardlink", link="loop/real"),
+	    entry("loop/h5", "hardlink", link="loop/h4"),
+	]
+	img.layer(chunks, "RUN ln -s ...")
+	img.layer([entry("loop/real", "hardlink", link="loop/h5"),
+	    entry("lib/x.so", "hardlink", link="lib64/x.so")], "RUN ln ...")
+	img.finish()
+
+
+def same_layer(img, scale):
+	"""One small layer listed 1,000 times (the most imgaudit takes)."""
+	diff_id, blob = img.layer([entry("etc", "dir", mode=0o755),
+	    entry("etc/motd", data=b"hello\n")], "COPY motd /etc/")
+	img.finish(layer_list=[(diff_id, blob)] * (1000 // scale))
+
+
+def dup_keys(img, scale):
+	diff_id, blob = img.layer([entry("etc", "dir", mode=0o755),
+	    entry("etc/a", data=b"a\n")], "COPY a /etc/")
+	other = "sha256:" + "0" * 64
+	cfg = ('{"architecture":"amd64","architecture":"arm64","os":"linux",'
+	    '"os":"windows","config":{"Env":["A=1"],"Env":["A=2"],'
+	    '"Entrypoint":["/bin/a"],"Entrypoint":"/bin/b"},'
+	    '"rootfs":{"type":"layers","diff_ids":["%s"]},'
+	    '"rootfs":{"type":"layers","diff_ids":["%s","%s"]},'
+	    '"history":[{"created_by":"one","created_by":"two"}],'
+	    '"history":[]}' % (diff_id, other, other)).encode()
+	c = B.Blob.of(B.MT_CONFIG, cfg)
+	desc = B.jbytes(blob.descriptor())
+	man = ('{"schemaVersion":2,"schemaVersion":1,"mediaType":"%s",'
+	    '"config":%s,"config":{"digest":"sha256:%s","size":1},'
+	    '"layers":[%s],"layers":[%s,%s]}' % (B.MT_MANIFEST,
+	    B.jbytes(c.descriptor()).decode(), "1" * 64, desc.decode(),
+	    desc.decode(), desc.decode())).encode()
+	img.finish(config=cfg, manifest=man)
+
+
+def bad_utf8(img, scale):
+	bad = "caf\udce9-\udcff\udcfe-\udcc0\udcaf"	# raw bytes e9, ff fe, c0 af
+	status = (b"Package: bad\xff\xfename\nStatus: install ok installed\n"
+	    b"Version: 1.\xc0\xaf0\nArchitecture: amd64\nInstalled-Size: 1\n"
+	    b"Depends: lib\xe9c (>= 1)\nDescription: \xed\xa0\x80 surrogate\n\n")
+	lst = ("/usr/share/" + bad + "\n").encode("utf-8", "surrogateescape")
+	chunks = [
+	    entry("usr", "dir", mode=0o755),
+	    entry("usr/share", "dir", mode=0o755),
+	    entry("usr/share/" + bad, data=b"x" * 100),
+	    entry("usr/share/" + bad + "-link", "symlink", link=bad),
+	    entry("usr/share/" + bad + "-hard", "hardlink",
+		link="usr/share/" + bad),
+	    entry("var", "dir", mode=0o755),
+	    entry("var/lib", "dir", mode=0o755),
+	    entry("var/lib/dpkg", "dir", mode=0o755),
+	    entry("var/lib/dpkg/info", "dir", mode=0o755),
+	    entry("var/lib/dpkg/status", data=status),
+	    entry("var/lib/dpkg/info/bad.list", data=lst),
+	]
+	diff_id, blob = img.layer(chunks, "RUN echo " + bad)
+	s = ('{"architecture":"amd64","os":"linux","created":"2024\udcff",'
+	    '"config":{"Env":["A=%s"],"Labels":{"%s":"%s"},'
+	    '"Entrypoint":["/bin/%s"]},"rootfs":{"type":"layers",'
+	    '"diff_ids":["%s"]},"history":[{"created_by":"RUN %s"}]}' %
+	    (bad, bad, bad, bad, diff_id, bad))
+	img.finish(config=s.encode("utf-8", "surrogateescape"))
+
+
+def whiteout_root(img, scale):
+	img.layer([entry("etc", "dir", mode=0o755),
+	    entry("etc/keep", data=b"keep\n")], "ADD base /")
+	img.layer([entry(".wh..wh..opq"), entry("./.wh..wh..opq"),
+	    entry("/.wh..wh..opq"), entry(".wh."), entry(".wh.."),
+	    entry(".wh..."), entry("../.wh.etc"), entry("etc/.wh.."),
+	    entry("etc/../.wh.etc"), entry("/"), entry(".", "dir", mode=0o755),
+	    entry("./", "dir", mode=0o755)], "RUN rm -rf /")
+	img.finish()
+
+
+def zstd_checksum(img, scale):
+	tar = b"".join([entry("etc", "dir", mode=0o755),
+	    entry("etc/a", data=b"a" * 5000), B.END_OF_TAR])
+	z = subprocess.run(["zstd", "-q", "--check", "-c"], input=tar,
+	    stdout=subprocess.PIPE, check=True).stdout
+	z = z[:-4] + bytes(b ^ 0xff for b in z[-4:])	# the XXH64 checksum
+	blob = B.Blob.of(B.MT_LAYER["zstd"], z)
+	img.layers.append(("sha256:" + B.sha256hex(tar), blob))
+	img.history.append({"created_by": "COPY a /etc/"})
+	img.finish()
+
+
+def pkgdb_bomb(img, scale):
+	"""A 100 MB var/lib/dpkg/status: over PKGDB_FILE_MAX (64 MiB)."""
+	stanza = DEB_STANZA % b"p"
+	n = (100 * 1000 * 1000 // scale) // len(stanza)
+	size = n * len(stanza)
+
+	def chunks():
+		for d in ("var", "var/lib", "var/lib/dpkg"):
+			yield entry(d, "dir", mode=0o755)
+		yield B.tar_header("var/lib/dpkg/status", "file", size)
+		block = stanza * 10000
+		left = n
+		while left > 0:
+			k = min(left, 10000)
+			yield block if k == 10000 else stanza * k
+			left -= k
+		yield bytes((512 - size % 512) % 512)
+	img.layer(chunks(), "RUN apt-get install everything")
+	img.finish()
+
+
+IMAGES = {
+	"many-files": many_files,
+	"deep-dirs": deep_dirs,
+	"link-loops": link_loops,
+	"same-layer": same_layer,
+	"dup-keys": dup_keys,
+	"bad-utf8": bad_utf8,
+	"whiteout-root": whiteout_root,
+	"zstd-checksum": zstd_checksum,
+	"pkgdb-bomb": pkgdb_bomb,
+}
+
+
+def main(argv):
+	args = argv[1:]
+	only, scale = None, 1
+	while args and args[0].startswith("--"):
+		if args[0] == "--only" and len(args) > 1:
+			only = args[1].split(",")
+			args = args[2:]
+		elif args[0] == "--small":
+			scale = 10
+			args = args[1:]
+		else:
+			break
+	if len(args) != 1:
+		print(__doc__.split("\n\n")[1], file=sys.stderr)
+		return 2
+	out = args[0]
+	os.makedirs(out, exist_ok=True)
+	names = [n for n in IMAGES if only is None or n in only]
+	for name in names:
+		IMAGES[name](Image(out, name), scale)
+	with open(os.path.join(out, "hostile.json"), "w") as f:
+		f.write(B.jbytes(names).decode() + "\n")
+	return 0
+
+
+if __name__ == "__main__":
+	sys.exit(main(sys.argv))
