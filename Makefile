@@ -34,7 +34,7 @@ DEPS = build-essential pkg-config python3 libarchive-dev libsqlite3-dev \
        debootstrap openssl chromium clang libclang-rt-14-dev
 
 .PHONY: all help deps check check-asan test-images unit demo bench bench-cuda bench-html clean \
-        fuzz fuzz-build fuzz-replay
+        check-sanitize fuzz fuzz-build fuzz-replay
 
 ## all: build ./imgaudit
 all: $(BIN)
@@ -89,10 +89,26 @@ $(BUILD)/test-images/.stamp: test-images/build.py
 
 unit: $(UNITBINS)
 
-## check: install deps, build (warnings are errors), run unit and end-to-end tests
+## check: install deps, build (warnings are errors), run unit and end-to-end tests, then check-sanitize
 check: deps
 	$(MAKE) WERROR=-Werror imgaudit unit test-images
-	tests/run.sh $(BUILD)
+	tests/run.sh $(BUILD); rc=$$?; $(MAKE) check-sanitize || rc=1; exit $$rc
+
+# The e2e cases check-sanitize runs under ASan: the hostile inputs and the
+# parsers' paths, not the slow image builds (check-asan runs them all).
+ASAN_CASES ?= bad_inputs hostile hostile_corpus formats platform kb policy \
+              packages elf_links output_file
+ASANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+            -fno-sanitize-recover=all
+
+## check-sanitize: under ASan/UBSan, the unit tests, ASAN_CASES and the fuzz regression inputs
+check-sanitize: test-images
+	$(MAKE) BUILD=build-asan BIN=build-asan/imgaudit CFLAGS="$(ASANFLAGS)" \
+	  WERROR=-Werror build-asan/imgaudit unit
+	$(MAKE) fuzz-replay
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  IMGAUDIT=$(CURDIR)/build-asan/imgaudit IMAGES=$(CURDIR)/$(BUILD)/test-images \
+	  tests/run.sh build-asan $(patsubst tests/unit/%.c,%,$(UNITSRCS)) $(ASAN_CASES)
 
 ## check-asan: the same tests under AddressSanitizer and UBSan
 check-asan: deps

@@ -19,7 +19,7 @@ for d in "$HERE"/regress/*/; do
 		[ -f "$f" ] || continue
 		total=$((total + 1))
 		if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		    timeout 60 "$BUILD/fuzz/$h" -rss_limit_mb=2048 \
+		    timeout 60 "$BUILD/fuzz/$h" -timeout=30 -rss_limit_mb=2048 \
 		    -malloc_limit_mb=2048 "$f" >"$BUILD/replay.log" 2>&1; then
 			failed=$((failed + 1))
 			echo "fuzz-replay: FAILED: $h ${f#"$HERE"/}"
