@@ -313,101 +313,114 @@ advise_class_name(enum layer_class c)
 
 /* ---- a set of borrowed path strings ------------------------------------- */
 
+/*
+ * Keys are (bytes, length) pairs pointing into the layer results, so that
+ * every prefix of a path can be looked up while the path is hashed once,
+ * byte by byte: a path 10,000 components deep costs its length, not its
+ * depth times its length.
+ */
+#define HASH_INIT	2166136261u
+#define HASH_STEP(h, c)	(((h) ^ (unsigned char)(c)) * 16777619u)
+
+struct pkey {
+	const char *s;
+	size_t len;
+	uint32_t h;
+	uint8_t flags;		/* whiteouts: PK_WHITEOUT, PK_OPAQUE */
+};
+#define PK_WHITEOUT	0x01	/* deletes the path and what is below */
+#define PK_OPAQUE	0x02	/* hides what is below only */
+
 struct pathset {
-	const char **v;
+	struct pkey *v;
 	size_t cap, n;
 };
 
 static uint32_t
-str_hash(const char *s)
+hash_of(const char *s, size_t len)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = HASH_INIT;
+	size_t i;
 
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 16777619u;
+	for (i = 0; i < len; i++)
+		h = HASH_STEP(h, s[i]);
 	return h;
 }
 
-/* Add s; returns false when it was there already. */
-static bool
-pathset_add(struct pathset *ps, const char *s)
+static struct pkey *
+pathset_find(const struct pathset *ps, const char *s, size_t len, uint32_t h)
 {
 	size_t i;
 
-	if (ps->n * 2 >= ps->cap) {
+	if (ps->cap == 0)
+		return NULL;
+	for (i = h & (ps->cap - 1); ps->v[i].s != NULL;
+	    i = (i + 1) & (ps->cap - 1))
+		if (ps->v[i].h == h && ps->v[i].len == len &&
+		    memcmp(ps->v[i].s, s, len) == 0)
+			return &ps->v[i];
+	return NULL;
+}
+
+/* The key for (s, len), added with flags 0 when new (*added set). */
+static struct pkey *
+pathset_put(struct pathset *ps, const char *s, size_t len, uint32_t h,
+    bool *added)
+{
+	struct pkey *k;
+	size_t i;
+
+	if ((k = pathset_find(ps, s, len, h)) != NULL) {
+		*added = false;
+		return k;
+	}
+	if ((ps->n + 1) * 2 > ps->cap) {
 		struct pathset big = { 0 };
+		bool dummy;
 
 		big.cap = ps->cap ? ps->cap * 2 : 256;
 		big.v = xcalloc(big.cap, sizeof(*big.v));
 		for (i = 0; i < ps->cap; i++)
-			if (ps->v[i] != NULL)
-				pathset_add(&big, ps->v[i]);
+			if (ps->v[i].s != NULL)
+				pathset_put(&big, ps->v[i].s, ps->v[i].len,
+				    ps->v[i].h, &dummy)->flags = ps->v[i].flags;
 		free(ps->v);
 		*ps = big;
 	}
-	for (i = str_hash(s) & (ps->cap - 1); ps->v[i] != NULL;
+	for (i = h & (ps->cap - 1); ps->v[i].s != NULL;
 	    i = (i + 1) & (ps->cap - 1))
-		if (strcmp(ps->v[i], s) == 0)
-			return false;
-	ps->v[i] = s;
+		;
+	ps->v[i].s = s;
+	ps->v[i].len = len;
+	ps->v[i].h = h;
+	ps->v[i].flags = 0;
 	ps->n++;
-	return true;
+	*added = true;
+	return &ps->v[i];
 }
 
 /* ---- per-layer facts ---------------------------------------------------- */
 
-struct wh {
-	const char *path;
-	bool opaque;		/* hides the children only */
-};
-
-static int
-wh_cmp(const void *pa, const void *pb)
-{
-	return strcmp(((const struct wh *)pa)->path,
-	    ((const struct wh *)pb)->path);
-}
-
-/* Is path (or an ancestor) deleted by one of the sorted whiteouts? */
+/* Is path (or an ancestor) deleted by one of the whiteouts in wh? */
 static bool
-covered(const struct wh *w, size_t n, const char *path)
+covered(const struct pathset *wh, const char *path)
 {
-	size_t len = 0, lo, hi;
+	uint32_t h = HASH_INIT;
+	size_t i;
 
-	for (;;) {
-		const char *slash = strchr(path + len, '/');
-		bool whole = slash == NULL;
+	for (i = 0;; i++) {
+		char c = path[i];
 
-		len = whole ? strlen(path) : (size_t)(slash - path);
-		lo = 0;
-		hi = n;
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			int c = strncmp(w[mid].path, path, len);
+		if (c == '/' || c == '\0') {
+			const struct pkey *k = pathset_find(wh, path, i, h);
 
-			if (c == 0 && w[mid].path[len] != '\0')
-				c = 1;
-			if (c == 0) {
-				/* Equal: a whiteout, or an opaque parent. */
-				size_t k = mid;
-
-				while (k > 0 && strcmp(w[k - 1].path,
-				    w[mid].path) == 0)
-					k--;
-				for (; k < n && strcmp(w[k].path, w[mid].path)
-				    == 0; k++)
-					if (!w[k].opaque || !whole)
-						return true;
-				break;
-			}
-			if (c < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
+			/* An opaque directory hides its children only. */
+			if (k != NULL && (c == '/' || (k->flags & PK_WHITEOUT)))
+				return true;
+			if (c == '\0')
+				return false;
 		}
-		if (whole)
-			return false;
-		len++;
+		h = HASH_STEP(h, c);
 	}
 }
 
@@ -415,50 +428,55 @@ covered(const struct wh *w, size_t n, const char *path)
  * Bytes each earlier layer wrote that layer i's whiteouts delete: per
  * path, only the version visible just below layer i (older versions were
  * waste already).  deleted[] has n_layers slots, zeroed by the caller.
+ * *budget (entries looked at) bounds the work an image of a thousand
+ * cleanup layers could ask for; past it the figures are lower bounds.
  */
 static void
-deleted_by(const struct audit *a, size_t i, int64_t *deleted)
+deleted_by(const struct audit *a, size_t i, int64_t *deleted,
+    int64_t *budget)
 {
 	const struct layer_result *r = a->layers[i];
-	struct pathset seen = { 0 };
-	struct wh *w;
-	size_t n = 0, k, j;
+	struct pathset wh = { 0 }, seen = { 0 };
+	size_t k, j;
+	bool added;
 
-	w = xcalloc(r->n_entries ? r->n_entries : 1, sizeof(*w));
-	for (k = 0; k < r->n_entries; k++)
-		if (r->entries[k].kind == ENTRY_WHITEOUT ||
-		    r->entries[k].kind == ENTRY_OPAQUE) {
-			w[n].path = r->entries[k].path;
-			w[n++].opaque = r->entries[k].kind == ENTRY_OPAQUE;
-		}
-	if (n == 0) {
-		free(w);
-		return;
+	for (k = 0; k < r->n_entries; k++) {
+		const struct layer_entry *e = &r->entries[k];
+		size_t len;
+
+		if (e->kind != ENTRY_WHITEOUT && e->kind != ENTRY_OPAQUE)
+			continue;
+		len = strlen(e->path);
+		pathset_put(&wh, e->path, len, hash_of(e->path, len),
+		    &added)->flags |= e->kind == ENTRY_WHITEOUT ? PK_WHITEOUT :
+		    PK_OPAQUE;
 	}
-	qsort(w, n, sizeof(*w), wh_cmp);
-	for (j = i; j-- > 0;) {
+	for (j = i; wh.n > 0 && j-- > 0 && *budget > 0;) {
 		const struct layer_result *e = a->layers[j];
 
+		*budget -= (int64_t)e->n_entries;
 		for (k = 0; k < e->n_entries; k++) {
 			const struct layer_entry *x = &e->entries[k];
+			size_t len;
 
 			if ((x->flags & ENTRY_F_UNSAFE) ||
 			    x->kind == ENTRY_WHITEOUT ||
-			    x->kind == ENTRY_OPAQUE)
+			    x->kind == ENTRY_OPAQUE || !covered(&wh, x->path))
 				continue;
-			if (!covered(w, n, x->path))
-				continue;
-			if (pathset_add(&seen, x->path) &&
-			    x->kind == ENTRY_FILE)
+			len = strlen(x->path);
+			pathset_put(&seen, x->path, len, hash_of(x->path, len),
+			    &added);
+			if (added && x->kind == ENTRY_FILE)
 				deleted[j] += x->size;
 		}
 	}
 	free(seen.v);
-	free(w);
+	free(wh.v);
 }
 
 static void
-layer_facts_of(const struct audit *a, size_t i, struct layer_facts *f)
+layer_facts_of(const struct audit *a, size_t i, struct layer_facts *f,
+    int64_t *budget)
 {
 	const struct layer_result *r = a->layers[i];
 	const char *cb = a->img->layers[i].created_by;
@@ -505,10 +523,11 @@ layer_facts_of(const struct audit *a, size_t i, struct layer_facts *f)
 	f->context_copy = advise_copies_context(cb) ||
 	    (manifest && step_is_copy(cb) && cb != NULL &&
 	    strstr(cb, "dir:") != NULL);
-	if (f->whiteouts > 0) {
+	/* Only a layer of more whiteouts than files can be a cleanup. */
+	if (f->whiteouts > f->files) {
 		int64_t *del = xcalloc(a->n_layers, sizeof(*del));
 
-		deleted_by(a, i, del);
+		deleted_by(a, i, del, budget);
 		for (k = 0; k < i; k++)
 			f->deleted_bytes += del[k];
 		free(del);
@@ -520,11 +539,12 @@ struct layer_facts *
 advise_layers(const struct audit *a)
 {
 	struct layer_facts *lf;
+	int64_t budget = ADVISE_WORK_MAX;
 	size_t i;
 
 	lf = xcalloc(a->n_layers ? a->n_layers : 1, sizeof(*lf));
 	for (i = 0; i < a->n_layers; i++)
-		layer_facts_of(a, i, &lf[i]);
+		layer_facts_of(a, i, &lf[i], &budget);
 	return lf;
 }
 
@@ -606,6 +626,7 @@ cleanup_findings(struct audit *a, const struct layer_facts *lf)
 	int64_t *del = xcalloc(a->n_layers ? a->n_layers : 1, sizeof(*del));
 	char s1[80], s2[80];
 	size_t i, j, top;
+	int64_t budget = ADVISE_WORK_MAX;
 
 	for (i = 1; i < a->n_layers; i++) {
 		int64_t zsave = 0;
@@ -613,7 +634,7 @@ cleanup_findings(struct audit *a, const struct layer_facts *lf)
 		if (lf[i].cls != LC_CLEANUP)
 			continue;
 		memset(del, 0, a->n_layers * sizeof(*del));
-		deleted_by(a, i, del);
+		deleted_by(a, i, del, &budget);
 		top = 0;
 		for (j = 0; j < i; j++) {
 			const struct layer_result *w = a->layers[j];

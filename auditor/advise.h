@@ -46,6 +46,13 @@ enum layer_class {
 #define ADVISE_TINY_BYTES	1000000
 #define ADVISE_TINY_MAX		20
 
+/*
+ * Entries of earlier layers looked at, in all, to measure what cleanup
+ * layers delete: a ceiling on the work (an image of a thousand layers of
+ * whiteouts); past it the deleted bytes are lower bounds.
+ */
+#define ADVISE_WORK_MAX		50000000
+
 struct layer_facts {
 	enum layer_class cls;
 	int64_t bytes;		/* regular files' bytes */
