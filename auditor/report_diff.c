@@ -477,11 +477,12 @@ md_head(struct out *o, const cJSON *d)
 	};
 	size_t i;
 
-	emit(o, "## imgaudit diff\n\n**old** `");
+	/* No code spans: backslash escapes do not work inside them. */
+	emit(o, "## imgaudit diff\n\n**old** ");
 	md(o, str(od, "ref"));
-	emit(o, "` → **new** `");
+	emit(o, " → **new** ");
 	md(o, str(nd, "ref"));
-	emit(o, "`\n\n| | old | new | change |\n|---|---:|---:|---:|\n");
+	emit(o, "\n\n| | old | new | change |\n|---|---:|---:|---:|\n");
 	emit(o, "| layers | %lld | %lld | %+lld |\n",
 	    (long long)num(od, "layers"), (long long)num(nd, "layers"),
 	    (long long)(num(nd, "layers") - num(od, "layers")));
