@@ -206,6 +206,8 @@ step(const char *created_by, char *buf, size_t n)
 	for (i = 0; buf[i] != '\0'; i++)
 		if (buf[i] == '\n' || buf[i] == '\t' || buf[i] == '\r')
 			buf[i] = ' ';
+	while (i > 0 && buf[i - 1] == ' ')
+		buf[--i] = '\0';
 	return buf;
 }
 
