@@ -474,6 +474,30 @@ deleted_by(const struct audit *a, size_t i, int64_t *deleted,
 	free(wh.v);
 }
 
+struct owned_walk {
+	const struct audit *a;
+	struct layer_facts *lf;
+	unsigned char *seen;	/* per data id: counted once */
+};
+
+static int
+owned_visit(void *ctx, const char *path, size_t len,
+    const struct tree_stat *st)
+{
+	struct owned_walk *w = ctx;
+	const struct audit *a = w->a;
+
+	(void)len;
+	if (st->kind != ENTRY_FILE || st->data == 0 || w->seen[st->data] ||
+	    st->layer < 0 || (size_t)st->layer >= a->n_layers)
+		return TREE_WALK_CONTINUE;
+	w->seen[st->data] = 1;
+	if (st->data < a->owners->n_owner && a->owners->owner[st->data] > 0 &&
+	    !is_package_path(path) && advise_is_system_path(path))
+		w->lf[st->layer].pkg_bytes += st->size;
+	return TREE_WALK_CONTINUE;
+}
+
 static void
 layer_facts_of(const struct audit *a, size_t i, struct layer_facts *f,
     int64_t *budget)
@@ -483,7 +507,10 @@ layer_facts_of(const struct audit *a, size_t i, struct layer_facts *f,
 	bool manifest = false;
 	size_t k;
 
+	int64_t owned_sys = f->pkg_bytes;	/* from owned_visit() */
+
 	memset(f, 0, sizeof(*f));
+	f->pkg_bytes = owned_sys;
 	f->install = advise_install_kind(cb);
 	for (k = 0; k < r->n_entries; k++) {
 		const struct layer_entry *e = &r->entries[k];
@@ -500,15 +527,20 @@ layer_facts_of(const struct audit *a, size_t i, struct layer_facts *f,
 			continue;
 		f->files++;
 		f->bytes += e->size;
+		if (is_package_path(e->path)) {
+			f->pkg_bytes += e->size;
+			continue;
+		}
+		/* Owned system files were counted by owned_walk(). */
+		if (advise_is_system_path(e->path))
+			continue;
 		if (tree_stat(a->tree, e->path, &st) == 0 &&
 		    st.kind == ENTRY_FILE && st.layer == (int)i &&
 		    st.data < a->owners->n_owner &&
 		    a->owners->owner[st.data] > 0)
 			owned = true;
-		if (owned || is_package_path(e->path))
+		if (owned)
 			f->pkg_bytes += e->size;
-		else if (advise_is_system_path(e->path))
-			continue;
 		else if (advise_is_model_path(e->path))
 			f->model_bytes += e->size;
 		else if (advise_is_manifest_path(e->path))
@@ -538,11 +570,22 @@ layer_facts_of(const struct audit *a, size_t i, struct layer_facts *f,
 struct layer_facts *
 advise_layers(const struct audit *a)
 {
+	struct owned_walk w;
 	struct layer_facts *lf;
 	int64_t budget = ADVISE_WORK_MAX;
 	size_t i;
 
 	lf = xcalloc(a->n_layers ? a->n_layers : 1, sizeof(*lf));
+	/*
+	 * Package-owned files in the system directories (a million of them
+	 * in a big image), per layer, in one walk of the final tree rather
+	 * than one lookup each.
+	 */
+	w.a = a;
+	w.lf = lf;
+	w.seen = xcalloc(tree_data_count(a->tree) + 1, 1);
+	tree_walk(a->tree, "", owned_visit, &w);
+	free(w.seen);
 	for (i = 0; i < a->n_layers; i++)
 		layer_facts_of(a, i, &lf[i], &budget);
 	return lf;
