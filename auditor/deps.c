@@ -16,6 +16,14 @@
 
 #include "deps.h"
 
+#define DEPS_SAT_MAX	64	/* satisfiers kept per requirement */
+/*
+ * A fix command names at most this many packages (no one pastes more); a
+ * hostile chain of thousands would otherwise give each package a command
+ * thousands of names long.
+ */
+#define FIX_NAMES_MAX	256
+
 struct group {
 	size_t *sat;		/* installed packages that satisfy it */
 	size_t n_sat;
@@ -54,6 +62,23 @@ provider_cmp(const void *pa, const void *pb)
 	return strcmp(a->name, b->name);
 }
 
+/*
+ * The capacity xgrow() gave an array that only ever grew by one from
+ * empty: 16, 32, 64 ... (the arrays here keep a count, not a capacity).
+ * Passing the count instead made every append reallocate and copy.
+ */
+static size_t
+grown_cap(size_t n)
+{
+	size_t c = 16;
+
+	if (n == 0)
+		return 0;
+	while (c < n)
+		c *= 2;
+	return c;
+}
+
 static void
 push_unique(size_t **v, size_t *n, size_t x)
 {
@@ -62,15 +87,48 @@ push_unique(size_t **v, size_t *n, size_t x)
 	for (i = 0; i < *n; i++)
 		if ((*v)[i] == x)
 			return;
-	cap = *n;
+	cap = grown_cap(*n);
 	xgrow((void **)v, &cap, *n + 1, sizeof(**v));
 	(*v)[(*n)++] = x;
 }
 
-/* Every installed package of ecosystem e that answers to name. */
+/*
+ * Append x to *v unless seen[x]; set seen[x].  A hostile database can give
+ * one requirement thousands of satisfiers (a stanza repeated), where the
+ * scan of push_unique() would be quadratic.  unflag() clears seen[] again.
+ */
+static void
+push_flagged(size_t **v, size_t *n, uint8_t *seen, size_t x)
+{
+	size_t cap = grown_cap(*n);
+
+	if (seen[x])
+		return;
+	seen[x] = 1;
+	xgrow((void **)v, &cap, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = x;
+}
+
+static void
+unflag(const size_t *v, size_t n, uint8_t *seen)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		seen[v[i]] = 0;
+}
+
+/*
+ * Every installed package of ecosystem e that answers to name; seen[] flags
+ * what g->sat already holds.  At most DEPS_SAT_MAX: no real requirement has
+ * more installed satisfiers than a handful, and a hostile database (one
+ * stanza repeated thousands of times) would make every removal walk
+ * millions of edges.
+ */
 static void
 satisfiers(struct pkgdb *db, const struct provider *prov, size_t nprov,
-    enum pkg_ecosystem e, const char *name, size_t self, struct group *g)
+    enum pkg_ecosystem e, const char *name, size_t self, struct group *g,
+    uint8_t *seen)
 {
 	struct pkg *p = pkgdb_find(db, e, name);
 	struct provider key, *hit;
@@ -79,8 +137,8 @@ satisfiers(struct pkgdb *db, const struct provider *prov, size_t nprov,
 	if (p != NULL)
 		for (i = (size_t)(p - db->v); i < db->n && db->v[i].eco == e &&
 		    strcmp(db->v[i].key, name) == 0; i++)
-			if (i != self)
-				push_unique(&g->sat, &g->n_sat, i);
+			if (i != self && g->n_sat < DEPS_SAT_MAX)
+				push_flagged(&g->sat, &g->n_sat, seen, i);
 	key.name = name;
 	hit = nprov ? bsearch(&key, prov, nprov, sizeof(*prov),
 	    provider_cmp) : NULL;
@@ -89,8 +147,9 @@ satisfiers(struct pkgdb *db, const struct provider *prov, size_t nprov,
 	while (hit > prov && strcmp(hit[-1].name, name) == 0)
 		hit--;
 	for (; hit < prov + nprov && strcmp(hit->name, name) == 0; hit++)
-		if (db->v[hit->pkg].eco == e && hit->pkg != self)
-			push_unique(&g->sat, &g->n_sat, hit->pkg);
+		if (db->v[hit->pkg].eco == e && hit->pkg != self &&
+		    g->n_sat < DEPS_SAT_MAX)
+			push_flagged(&g->sat, &g->n_sat, seen, hit->pkg);
 }
 
 struct deps *
@@ -138,12 +197,13 @@ deps_build(struct pkgdb *db, const struct owners *own)
 			g->kind = dep->kind;
 			for (k = 0; k < dep->n_alts; k++)
 				satisfiers(db, prov, nprov, p->eco,
-				    dep->alts[k], i, g);
+				    dep->alts[k], i, g, pv->mark);
+			unflag(g->sat, g->n_sat, pv->mark);
 			if (g->n_sat == 0) {
 				free(g->sat);
 				g->sat = NULL;
 				if (is_hard(dep->kind)) {
-					size_t cap = dn->n_unresolved;
+					size_t cap = grown_cap(dn->n_unresolved);
 
 					xgrow((void **)&dn->unresolved, &cap,
 					    dn->n_unresolved + 1,
@@ -156,17 +216,28 @@ deps_build(struct pkgdb *db, const struct owners *own)
 			}
 			gn->n++;
 			for (k = 0; k < g->n_sat; k++) {
-				if (is_hard(g->kind)) {
-					push_unique(&dn->requires,
-					    &dn->n_requires, g->sat[k]);
-					push_unique(&d->node[g->sat[k]].
-					    required_by, &d->node[g->sat[k]].
-					    n_required_by, i);
-				} else
-					push_unique(&dn->recommends,
-					    &dn->n_recommends, g->sat[k]);
+				struct dep_node *sn = &d->node[g->sat[k]];
+				size_t last = sn->n_required_by;
+				size_t cap = grown_cap(last);
+
+				if (!is_hard(g->kind)) {
+					push_flagged(&dn->recommends,
+					    &dn->n_recommends, pv->orphan,
+					    g->sat[k]);
+					continue;
+				}
+				push_flagged(&dn->requires, &dn->n_requires,
+				    pv->in, g->sat[k]);
+				/* i's edges come together: a repeat is last. */
+				if (last > 0 && sn->required_by[last - 1] == i)
+					continue;
+				xgrow((void **)&sn->required_by, &cap, last + 1,
+				    sizeof(size_t));
+				sn->required_by[sn->n_required_by++] = i;
 			}
 		}
+		unflag(dn->requires, dn->n_requires, pv->in);
+		unflag(dn->recommends, dn->n_recommends, pv->orphan);
 	}
 	free(prov);
 	return d;
@@ -257,24 +328,30 @@ orphans_once(struct deps *d)
 /*
  * dpkg: what `apt-get purge x` removes — x and, until nothing changes,
  * every package with a hard requirement that only removed packages met.
- * Sets in[] = 1 for them.
+ * Sets in[] = 1 for them.  A package can only lose a requirement when one
+ * of its satisfiers goes, so only the dependents (required_by) of what
+ * was just removed are looked at again: a chain of n packages costs n
+ * steps, not n passes over the whole database.
  */
 static void
 cascade(struct deps *d, size_t x)
 {
 	struct priv *pv = d->priv;
 	struct pkgdb *db = d->db;
-	size_t i, j, k;
-	int changed = 1;
+	size_t i, j, k, r, top = 0;
 
 	pv->in[x] = 1;
-	while (changed) {
-		changed = 0;
-		for (i = 0; i < db->n; i++) {
-			const struct gnode *gn = &pv->gn[i];
+	pv->stack[top++] = x;
+	while (top > 0) {
+		const struct dep_node *yn = &d->node[pv->stack[--top]];
 
+		for (r = 0; r < yn->n_required_by; r++) {
+			const struct gnode *gn;
+
+			i = yn->required_by[r];
 			if (pv->in[i] == 1 || db->v[i].eco != db->v[x].eco)
 				continue;
+			gn = &pv->gn[i];
 			for (j = 0; j < gn->n; j++) {
 				const struct group *g = &gn->g[j];
 
@@ -288,7 +365,7 @@ cascade(struct deps *d, size_t x)
 			}
 			if (j < gn->n) {
 				pv->in[i] = 1;
-				changed = 1;
+				pv->stack[top++] = i;
 			}
 		}
 	}
@@ -364,6 +441,8 @@ make_fix(const struct pkgdb *db, enum pkg_ecosystem e, const size_t *names,
 	char *fix = NULL;
 	size_t len = 0, cap = 0, i;
 
+	if (n > FIX_NAMES_MAX)
+		return NULL;
 	fix_append(&fix, &len, &cap, cmd[e]);
 	for (i = 0; i < n; i++) {
 		if (!shell_safe(db->v[names[i]].name)) {

@@ -73,7 +73,9 @@ struct removal_set {
 	size_t *pkgs;		/* the package first, then by name */
 	size_t n;
 	int64_t bytes, files;
-	char *fix;		/* shell command, or NULL when blocked */
+	char *fix;		/* shell command, or NULL when blocked, a name
+				   is not shell-safe, or it would name more
+				   than 256 packages */
 };
 
 struct removal {

@@ -21,6 +21,8 @@ the big ones (entries, depth, bomb size) by 10 for a quick look.
 	whiteout-root	whiteouts and opaque markers of / itself
 	zstd-checksum	a zstd layer whose frame checksum is wrong
 	pkgdb-bomb	a 100 MB dpkg status, gzip-compressed to almost nothing
+	dpkg-dense	3,000 installed packages of one name, each requiring it
+	dpkg-chain	3,000 packages, each requiring the next
 
 Built with test-images/build.py's helpers (tar headers, blobs, layouts);
 deterministic like the rest of test-images/.  Standard library only, plus
@@ -264,6 +266,29 @@ def pkgdb_bomb(img, scale):
 	img.finish()
 
 
+def dpkg_image(img, status):
+	img.layer([entry("var", "dir", mode=0o755),
+	    entry("var/lib", "dir", mode=0o755),
+	    entry("var/lib/dpkg", "dir", mode=0o755),
+	    entry("var/lib/dpkg/status", data=status)], "RUN apt-get install")
+	img.finish()
+
+
+def dpkg_dense(img, scale):
+	"""Every requirement met by thousands: removal sets hung on this."""
+	dpkg_image(img, b"".join(b"Package: p\nStatus: install ok installed\n"
+	    b"Architecture: amd64\nVersion: 1\nDepends: p\n\n"
+	    for _ in range(3000 // scale)))
+
+
+def dpkg_chain(img, scale):
+	"""p00000 needs p00001 ... : one removal cascades through them all."""
+	n = 3000 // scale
+	dpkg_image(img, b"".join(b"Package: p%05d\nStatus: install ok "
+	    b"installed\nArchitecture: amd64\nVersion: 1\nDepends: p%05d\n\n"
+	    % (i, i + 1) for i in range(n)))
+
+
 IMAGES = {
 	"many-files": many_files,
 	"deep-dirs": deep_dirs,
@@ -274,6 +299,8 @@ IMAGES = {
 	"whiteout-root": whiteout_root,
 	"zstd-checksum": zstd_checksum,
 	"pkgdb-bomb": pkgdb_bomb,
+	"dpkg-dense": dpkg_dense,
+	"dpkg-chain": dpkg_chain,
 }
 
 
