@@ -431,8 +431,8 @@ parse_audit(int argc, char **argv, struct options *o)
 			    "version yet", arg);
 		}
 	}
-	if (o->bandwidth != NULL && !o->diff)
-		return usage_error("%s", "--bandwidth is for diff");
+	if (o->bandwidth != NULL && o->why)
+		return usage_error("%s", "--bandwidth is for audit and diff");
 	if (o->diff && (o->image == NULL || o->image2 == NULL))
 		return usage_error("%s", "diff needs OLD and NEW images");
 	if (o->scan) {
@@ -657,6 +657,25 @@ check_policy(const struct options *o, const struct policy *pol,
 	return rc;
 }
 
+/*
+ * --bandwidth on audit: the time to pull the image cold at that rate,
+ * as totals.pull_seconds with totals.bandwidth (docs/report-schema.md).
+ */
+static void
+add_pull_time(cJSON *report, const char *bandwidth)
+{
+	cJSON *t = cJSON_GetObjectItemCaseSensitive(report, "totals");
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(t,
+	    "compressed_bytes");
+	double bps = 0;
+
+	if (!cJSON_IsNumber(c) ||
+	    diff_parse_bandwidth(bandwidth, &bps) != 0 || bps <= 0)
+		return;
+	cJSON_AddStringToObject(t, "bandwidth", bandwidth);
+	cJSON_AddNumberToObject(t, "pull_seconds", c->valuedouble * 8 / bps);
+}
+
 /* "imgaudit: policy FILE: N of M rules broken", then one line each. */
 static void
 print_policy(const struct options *o, const struct policy *pol,
@@ -697,6 +716,13 @@ cmd_audit(int argc, char **argv, int why)
 	rc = parse_audit(argc, argv, &o);
 	if (rc != 0)
 		return rc < 0 ? IA_OK : rc;
+	if (o.bandwidth != NULL) {
+		double bps;
+
+		if (diff_parse_bandwidth(o.bandwidth, &bps) != 0)
+			return usage_error("--bandwidth takes a rate like "
+			    "100Mbit, 1Gbit or 50MB/s, not '%s'", o.bandwidth);
+	}
 	o.audit.ref = o.image;
 	if (!o.quiet && isatty(STDERR_FILENO))
 		o.audit.progress = progress;
@@ -730,6 +756,8 @@ cmd_audit(int argc, char **argv, int why)
 		report = report_build(a, o.top);
 	if (pol != NULL)
 		prc = check_policy(&o, pol, a, report, &pres);
+	if (!why && o.bandwidth != NULL)
+		add_pull_time(report, o.bandwidth);
 	rc = render(&o, report);
 	if (pol != NULL)
 		print_policy(&o, pol, &pres);

@@ -204,11 +204,15 @@ summary(struct out *o, const cJSON *r)
 	    digest ? digest : "(no digest)",
 	    safe(str(img, "platform"), 24, a, sizeof(a)),
 	    safe(str(img, "created"), 30, b, sizeof(b)));
-	emit(o, "  size        %s in %d layer%s; %s to pull (compressed)\n",
+	emit(o, "  size        %s in %d layer%s; %s to pull (compressed)",
 	    report_human_size((int64_t)layer_bytes, a, sizeof(a)),
 	    (int)num(t, "layers"), (int)num(t, "layers") == 1 ? "" : "s",
 	    report_human_size((int64_t)num(t, "compressed_bytes"), b,
 	    sizeof(b)));
+	if (str(t, "bandwidth") != NULL)
+		emit(o, ", %.1f s at %s", num(t, "pull_seconds"),
+		    safe(str(t, "bandwidth"), 20, c, sizeof(c)));
+	emit(o, "\n");
 	emit(o, "  final tree  %s in %s files, %s entries\n",
 	    report_human_size((int64_t)num(t, "final_bytes"), a, sizeof(a)),
 	    grouped((int64_t)num(t, "final_files"), b, sizeof(b)),

@@ -96,6 +96,6 @@ run_ia html diff --quiet --format html -o "$T/bad.html" "$P/bad-v1/oci-gzip" "$P
 expect_rc 0 "diff --format html" &&
     dcheck "html: no script, the stylesheet allowed by its hash, tags balanced [$CMD]" \
     html "$T/bad.html"
-run_ia bwaudit audit --bandwidth 1Gbit "$P/good-v1/oci-gzip"
-expect_rc 2 "audit --bandwidth"
+run_ia bwwhy why --bandwidth 1Gbit "$P/good-v1/oci-gzip" python3
+expect_rc 2 "why takes no --bandwidth (audit and diff do: bandwidth.sh)"
 finish
