@@ -12,9 +12,8 @@
 static const char *const paths[] = {
 	"usr/lib/python3/dist-packages/torch-2.1.0.dist-info/METADATA",
 	"usr/lib/python3/dist-packages/torch-2.1.0.dist-info/RECORD",
-	"usr/local/lib/python3.11/site-packages/x-1.egg-info/PKG-INFO",
-	"usr/local/lib/python3.11/site-packages/x-1.egg-info/"
-	    "installed-files.txt",
+	"usr/lib/python3/dist-packages/x-1.egg-info/PKG-INFO",
+	"usr/lib/python3/dist-packages/x-1.egg-info/installed-files.txt",
 	"usr/lib/python3/dist-packages/y-2.egg-info",
 };
 
