@@ -176,4 +176,4 @@ bench-cuda: $(BIN)
 
 ## clean: remove everything the build made
 clean:
-	rm -rf build build-asan imgaudit demo-report.json
+	rm -rf build build-asan $(FUZZBUILD) imgaudit demo-report.json
