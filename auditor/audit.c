@@ -29,7 +29,7 @@ struct pool {
 	int64_t bytes_read;		/* blob bytes, for the progress bar */
 	enum ia_status *status;		/* per layer */
 	struct ia_error *errors;	/* per layer */
-	char (*names)[128];		/* per layer, for messages */
+	char (*names)[1024];		/* per layer, for messages */
 	pthread_mutex_t lock;
 };
 
