@@ -281,6 +281,12 @@ parse_audit(int argc, char **argv, struct options *o)
 	int i;
 	long long v;
 
+	/* Defaults shared by audit, why, diff and scan. */
+	o->top = 10;
+	o->audit.source.platform = "linux/amd64";
+	o->audit.max_ratio = 100;
+	o->audit.ratio_floor = 256LL * 1000 * 1000;
+
 	for (i = 0; i < argc; i++) {
 		const char *arg = argv[i], *val;
 		const struct option_def *d;
@@ -709,10 +715,6 @@ cmd_audit(int argc, char **argv, int why)
 
 	memset(&o, 0, sizeof(o));
 	o.why = why;
-	o.top = 10;
-	o.audit.source.platform = "linux/amd64";
-	o.audit.max_ratio = 100;
-	o.audit.ratio_floor = 256LL * 1000 * 1000;
 	rc = parse_audit(argc, argv, &o);
 	if (rc != 0)
 		return rc < 0 ? IA_OK : rc;
@@ -789,10 +791,6 @@ cmd_diff(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.diff = 1;
-	o.top = 10;
-	o.audit.source.platform = "linux/amd64";
-	o.audit.max_ratio = 100;
-	o.audit.ratio_floor = 256LL * 1000 * 1000;
 	rc = parse_audit(argc, argv, &o);
 	if (rc != 0)
 		return rc < 0 ? IA_OK : rc;
@@ -859,10 +857,6 @@ cmd_scan(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.scan = 1;
-	o.top = 10;
-	o.audit.source.platform = "linux/amd64";
-	o.audit.max_ratio = 100;
-	o.audit.ratio_floor = 256LL * 1000 * 1000;
 	rc = parse_audit(argc, argv, &o);
 	if (rc != 0)
 		return rc < 0 ? IA_OK : rc;
