@@ -779,12 +779,11 @@ visit(void *ctx, const char *rel, size_t len, const struct tree_stat *st)
 	 * file's purpose is the most specific rule's.
 	 */
 	n_pr = kb_match_paths(kb, b->pathbuf, prs, sizeof(prs) /
-	    sizeof(prs[0]));
+	    sizeof(prs[0]), &pr);
 	for (i = 0; i < n_pr; i++)
 		if (kb->removable[b->profile][prs[i]->purpose])
 			add_file(b, path_work(b, prs[i]), st->data, b->pathbuf,
 			    st->size, st->layer);
-	pr = n_pr > 0 ? kb_match_path(kb, b->pathbuf) : NULL;
 	if (pr != NULL) {
 		if (!decided) {
 			purpose = pr->purpose;

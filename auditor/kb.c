@@ -204,9 +204,20 @@ const struct kb_path_rule *
 kb_match_path(const struct kb *kb, const char *path)
 {
 	const struct kb_path_rule *best = NULL;
-	const char *best_glob = NULL;
-	size_t i, k;
 
+	kb_match_paths(kb, path, NULL, 0, &best);
+	return best;
+}
+
+size_t
+kb_match_paths(const struct kb *kb, const char *path,
+    const struct kb_path_rule **out, size_t max,
+    const struct kb_path_rule **best)
+{
+	const char *best_glob = NULL;
+	size_t i, k, n = 0;
+
+	*best = NULL;
 	for (i = 0; i < kb->n_path; i++) {
 		const struct kb_path_rule *r = &kb->path[i];
 		const char *hit = NULL;
@@ -223,23 +234,13 @@ kb_match_path(const struct kb *kb, const char *path)
 		}
 		if (kept || hit == NULL)
 			continue;
-		if (best == NULL || more_specific(hit, best_glob)) {
-			best = r;
+		if (n < max)
+			out[n++] = r;
+		if (*best == NULL || more_specific(hit, best_glob)) {
+			*best = r;
 			best_glob = hit;
 		}
 	}
-	return best;
-}
-
-size_t
-kb_match_paths(const struct kb *kb, const char *path,
-    const struct kb_path_rule **out, size_t max)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < kb->n_path && n < max; i++)
-		if (kb_globs_match(kb->path[i].globs, kb->path[i].n_globs, path))
-			out[n++] = &kb->path[i];
 	return n;
 }
 

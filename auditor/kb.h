@@ -161,10 +161,12 @@ const struct kb_path_rule *kb_match_path(const struct kb *kb,
 
 /*
  * Every path rule that matches path (its own keep globs aside), at most
- * max of them into out[]; returns how many.
+ * max of them into out[]; returns how many.  *best is the one
+ * kb_match_path() gives, found in the same pass.
  */
 size_t kb_match_paths(const struct kb *kb, const char *path,
-    const struct kb_path_rule **out, size_t max);
+    const struct kb_path_rule **out, size_t max,
+    const struct kb_path_rule **best);
 
 /* Does path match one of the globs (and none of the keep globs)? */
 bool kb_globs_match(const struct kb_glob *g, size_t n, const char *path);
