@@ -557,14 +557,11 @@ read_entries(struct reader *r)
 		    r->spec->name, archive_error_string(r->tar));
 	}
 	for (;;) {
-		int64_t before;
-
 		rc = archive_read_next_header(r->tar, &e);
 		if (rc == ARCHIVE_EOF)
 			break;
 		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
 			goto fail;
-		before = r->compressed;
 		n = r->res->n_entries;
 		add_entry(r, e);
 		if (r->res->n_entries > n &&
@@ -576,9 +573,6 @@ read_entries(struct reader *r)
 			rc = archive_read_data_skip(r->tar);
 		if (rc != ARCHIVE_OK)
 			goto fail;
-		if (r->res->n_entries > 0)
-			r->res->entries[r->res->n_entries - 1].compressed =
-			    r->compressed - before;
 	}
 	return IA_OK;
 fail:
