@@ -54,6 +54,8 @@ read_one(struct pool *p, size_t i)
 	spec.max_ratio = p->opt->max_ratio;
 	spec.ratio_floor = p->opt->ratio_floor;
 	spec.progress = &p->bytes_read;
+	spec.inflate = p->opt->inflate;
+	spec.verify = p->opt->verify;
 
 	/* A result already kept for this (diff_id, blob) needs no download. */
 	if (p->opt->cache != NULL && il->diff_id != NULL && il->digest != NULL &&

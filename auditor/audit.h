@@ -55,6 +55,8 @@ struct audit_options {
 	enum profile profile;		/* --profile */
 	bool keep_files;		/* classified files for --policy */
 	int64_t ratio_floor;		/* checked only past this many bytes */
+	enum layer_inflate inflate;	/* --inflate: gzip by isa-l or zlib */
+	enum layer_verify verify;	/* --verify: what is hashed */
 	/* Called now and then from the main thread while layers are read. */
 	void (*progress)(void *ctx, size_t layers_done, size_t layers,
 	    int64_t bytes_read, int64_t bytes_total);

@@ -57,7 +57,7 @@ enum opt_id {
 	OPT_MAX_RATIO,
 	OPT_OUTPUT, OPT_PLATFORM, OPT_QUIET, OPT_REPO, OPT_SHARD, OPT_TAG,
 	OPT_TARGET_ARCH, OPT_TLS_VERIFY, OPT_TOP, OPT_KB_EXTRA, OPT_POLICY,
-	OPT_PROFILE, OPT_LATER
+	OPT_PROFILE, OPT_INFLATE, OPT_VERIFY
 };
 
 /* Please keep this sorted by name. */
@@ -73,6 +73,7 @@ static const struct option_def {
 	{ "format", 'f', 1, OPT_FORMAT },
 	{ "help", 'h', 0, OPT_HELP },
 	{ "html-dir", 0, 1, OPT_HTML_DIR },
+	{ "inflate", 0, 1, OPT_INFLATE },
 	{ "jobs", 'j', 1, OPT_JOBS },
 	{ "kb-extra", 0, 1, OPT_KB_EXTRA },
 	{ "max-ratio", 0, 1, OPT_MAX_RATIO },
@@ -87,7 +88,7 @@ static const struct option_def {
 	{ "target-arch", 0, 1, OPT_TARGET_ARCH },
 	{ "tls-verify", 0, 1, OPT_TLS_VERIFY },
 	{ "top", 0, 1, OPT_TOP },
-	{ "verify", 0, 1, OPT_LATER },
+	{ "verify", 0, 1, OPT_VERIFY },
 };
 
 static const char usage_text[] =
@@ -115,6 +116,9 @@ static const char usage_text[] =
 "  -j, --jobs N             layers read at once (default: number of cores)\n"
 "      --max-ratio N        refuse layers that inflate more than N:1 once\n"
 "                           past 256 MB (default 100)\n"
+"      --verify full|blob|none  hash the blob and the uncompressed tar (full,\n"
+"                           the default), the blob only, or nothing\n"
+"      --inflate isal|zlib  gzip by isa-l (default) or libarchive's zlib\n"
 "  -q, --quiet              no progress bar\n"
 "      --profile inference|training\n"
 "                           what counts as removable (default inference)\n"
@@ -286,6 +290,8 @@ parse_audit(int argc, char **argv, struct options *o)
 	o->audit.source.platform = "linux/amd64";
 	o->audit.max_ratio = 100;
 	o->audit.ratio_floor = 256LL * 1000 * 1000;
+	o->audit.inflate = INFLATE_ISAL;
+	o->audit.verify = VERIFY_FULL;
 
 	for (i = 0; i < argc; i++) {
 		const char *arg = argv[i], *val;
@@ -432,9 +438,26 @@ parse_audit(int argc, char **argv, struct options *o)
 				return usage_error("--profile takes inference or "
 				    "training, not '%s'", val);
 			break;
-		case OPT_LATER:
-			return usage_error("option '%s' is not available in this "
-			    "version yet", arg);
+		case OPT_INFLATE:
+			if (strcmp(val, "isal") == 0)
+				o->audit.inflate = INFLATE_ISAL;
+			else if (strcmp(val, "zlib") == 0)
+				o->audit.inflate = INFLATE_ZLIB;
+			else
+				return usage_error("--inflate takes isal or zlib, "
+				    "not '%s'", val);
+			break;
+		case OPT_VERIFY:
+			if (strcmp(val, "full") == 0)
+				o->audit.verify = VERIFY_FULL;
+			else if (strcmp(val, "blob") == 0)
+				o->audit.verify = VERIFY_BLOB;
+			else if (strcmp(val, "none") == 0)
+				o->audit.verify = VERIFY_NONE;
+			else
+				return usage_error("--verify takes blob, full or "
+				    "none, not '%s'", val);
+			break;
 		}
 	}
 	if (o->bandwidth != NULL && o->why)

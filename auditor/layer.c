@@ -2,16 +2,15 @@
 /*
  * layer.c: one streaming pass over a layer blob.
  *
- * Two libarchive readers are chained so that both digests come out of the
- * same pass without a copy of the layer anywhere:
+ *	blob --layer_pipe.c--> tar bytes --read_tar()--> [libarchive: tar
+ *	     (read, hash, inflate:      (diff_id hash)     format] --> entries
+ *	      a thread of its own)
  *
- *	blob --read_blob()--> [raw: gzip/zstd filter, "raw" format]
- *	     --read_tar()---> [tar: tar format] --> entries
- *
- * read_blob() hashes the compressed bytes (the blob digest) and checks the
- * length against the manifest; read_tar() hashes the decompressed bytes
- * (the diff_id), counts them, and stops a decompression bomb.  The entries
- * are normalised here, once, so that the merge and every later stage see
+ * layer_pipe.c reads and hashes the blob and decompresses it (isa-l for
+ * gzip) on a thread of its own; here, on the caller's thread, the tar
+ * bytes are hashed (the diff_id, when it is checked), parsed by
+ * libarchive's tar reader and looked at by the sniffers.  The entries are
+ * normalised here, once, so that the merge and every later stage see
  * clean relative paths; what was odd about a name becomes a finding.
  * This file leaves the meaning of whiteouts to tree.c.
  */
@@ -24,27 +23,23 @@
 
 #include "digest.h"
 #include "layer.h"
+#include "layer_private.h"
 #include "filetype.h"
 #include "linkgraph.h"
 #include "pkgdb.h"
 
-#define CHUNK		(128 * 1024)
 #define LAYER_PATH_MAX	4096	/* Linux PATH_MAX: longer cannot be created */
 #define LAYER_NAME_MAX	255	/* NAME_MAX, per component */
 
 struct reader {
-	struct blob_stream *bs;
 	const struct layer_spec *spec;
 	struct ia_error *err;
 	int failed;			/* err already says what went wrong */
-	struct digest *blob_sum, *tar_sum;
-	int64_t compressed;		/* blob bytes read so far */
-	int64_t uncompressed;		/* tar bytes produced so far */
-	unsigned char *inbuf, *midbuf;
-	size_t pending;			/* sniffed bytes not yet handed on */
-	int blob_eof;
+	struct layer_pipe *pipe;	/* the tar bytes */
+	struct digest *tar_sum;		/* NULL: the diff_id is not hashed */
+	int64_t tar_seen;		/* tar bytes handed to libarchive */
 	int padded;			/* zeros added after the stream's end */
-	struct archive *raw, *tar;
+	struct archive *tar;
 	struct filetype *ft;		/* libmagic, opened on first use */
 	struct layer_result *res;
 };
@@ -119,88 +114,19 @@ layer_normalise_path(const char *name, char *out, size_t outsz,
 	return 0;
 }
 
-/* libarchive's read callback for the raw reader: blob bytes, hashed. */
-static la_ssize_t
-read_blob(struct archive *a, void *ctx, const void **buf)
-{
-	struct reader *r = ctx;
-	ssize_t n;
-
-	(void)a;
-	*buf = r->inbuf;
-	if (r->pending > 0) {
-		n = (ssize_t)r->pending;
-		r->pending = 0;
-		return n;
-	}
-	if (r->blob_eof)
-		return 0;
-	n = r->bs->read(r->bs->ctx, r->inbuf, CHUNK, r->err);
-	if (n < 0) {
-		r->failed = 1;
-		return -1;
-	}
-	if (n == 0) {
-		r->blob_eof = 1;
-		if (r->spec->size >= 0 && r->compressed < r->spec->size) {
-			ia_seterr(r->err, IA_EINPUT, "%s: blob is truncated: "
-			    "%lld of %lld bytes", r->spec->name,
-			    (long long)r->compressed, (long long)r->spec->size);
-			r->failed = 1;
-			return -1;
-		}
-		return 0;
-	}
-	digest_update(r->blob_sum, r->inbuf, (size_t)n);
-	r->compressed += n;
-	if (r->spec->progress != NULL)
-		__atomic_fetch_add(r->spec->progress, n, __ATOMIC_RELAXED);
-	if (r->spec->size >= 0 && r->compressed > r->spec->size) {
-		ia_seterr(r->err, IA_EINPUT, "%s: blob is longer than the %lld "
-		    "bytes the manifest says", r->spec->name,
-		    (long long)r->spec->size);
-		r->failed = 1;
-		return -1;
-	}
-	return n;
-}
-
-/*
- * Pull decompressed bytes out of the raw reader into buf: the tar stream.
- * Returns the count, 0 at the end, -1 with r->err set.
- */
+/* The next tar bytes from the pipe, hashed when the diff_id is checked. */
 static ssize_t
-pull_tar_bytes(struct reader *r, void *buf, size_t size)
+pull_tar(struct reader *r, const void **buf)
 {
-	la_ssize_t n = archive_read_data(r->raw, buf, size);
+	ssize_t n = layer_pipe_read(r->pipe, buf, r->err);
 
 	if (n < 0) {
-		if (!r->failed) {
-			const char *why = archive_error_string(r->raw);
-
-			ia_seterr(r->err, IA_EINPUT, "%s: truncated or corrupt %s "
-			    "data: %s", r->spec->name,
-			    layer_compression_name(r->res->compression),
-			    why ? why : "read error");
-			r->failed = 1;
-		}
-		return -1;
-	}
-	if (n == 0)
-		return 0;
-	digest_update(r->tar_sum, buf, (size_t)n);
-	r->uncompressed += n;
-	if (r->uncompressed > r->spec->ratio_floor &&
-	    (double)r->uncompressed > r->spec->max_ratio *
-	    (double)(r->compressed > 0 ? r->compressed : 1)) {
-		ia_seterr(r->err, IA_EINPUT, "%s: decompression ratio over "
-		    "%.0f:1 (%lld bytes from %lld): a decompression bomb? If the "
-		    "layer is genuine, raise the limit with --max-ratio",
-		    r->spec->name, r->spec->max_ratio,
-		    (long long)r->uncompressed, (long long)r->compressed);
 		r->failed = 1;
 		return -1;
 	}
+	if (r->tar_sum != NULL && n > 0)
+		digest_update(r->tar_sum, *buf, (size_t)n);
+	r->tar_seen += n;
 	return n;
 }
 
@@ -222,84 +148,120 @@ read_tar(struct archive *a, void *ctx, const void **buf)
 	size_t pad;
 
 	(void)a;
-	*buf = r->midbuf;
-	n = pull_tar_bytes(r, r->midbuf, CHUNK);
+	n = pull_tar(r, buf);
 	if (n != 0 || r->padded)
 		return n;
 	r->padded = 1;
-	pad = (size_t)((512 - r->uncompressed % 512) % 512);
+	pad = (size_t)((512 - r->tar_seen % 512) % 512);
 	if (pad == 0)
 		return 0;
 	findings_add(&r->res->findings, "tar-unpadded",
 	    "layer tar ends without padding or end-of-archive blocks",
 	    "%s: the tar stream stops %lld bytes after its last data block "
 	    "(written by a tool like umoci); read as docker and containerd "
-	    "read it", r->spec->name, (long long)(r->uncompressed % 512));
+	    "read it", r->spec->name, (long long)(r->tar_seen % 512));
 	*buf = zero_blocks;
 	return (la_ssize_t)(pad + 1024);
 }
 
-static enum layer_compression
-sniff(const unsigned char *m, size_t n)
+/*
+ * The entries' strings: blocks that double from STRINGS_FIRST up to
+ * STRINGS_MAX bytes, filled one after the other and never moved, so an
+ * entry's path stays put while entries[] grows.  A string longer than half
+ * a block gets a block of its own.
+ */
+#define STRINGS_FIRST	(4 * 1024)
+#define STRINGS_MAX	(1024 * 1024)
+
+struct string_block {
+	struct string_block *next;
+	size_t used, cap;
+	char v[];
+};
+
+struct layer_strings {
+	struct string_block *head;
+	size_t next_cap;	/* size of the next full block */
+};
+
+static void
+strings_free(struct layer_strings *st)
 {
-	if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
-		return COMP_GZIP;
-	if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f &&
-	    m[3] == 0xfd)
-		return COMP_ZSTD;
-	return COMP_NONE;
+	struct string_block *b, *next;
+
+	for (b = st->head; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(st);
 }
 
-/* Read the first bytes, decide the compression, and check the media type. */
-static enum ia_status
-open_raw(struct reader *r)
+char *
+layer_strndup(struct layer_result *r, const char *s, size_t len)
 {
-	enum layer_compression got;
-	ssize_t n;
+	struct layer_strings *st = r->strings;
+	struct string_block *b;
+	size_t cap;
+	char *p;
 
-	n = r->bs->read(r->bs->ctx, r->inbuf, CHUNK, r->err);
-	if (n < 0)
-		return IA_EINPUT;
-	if (n == 0)
-		return ia_seterr(r->err, IA_EINPUT, "%s: blob is empty (a layer "
-		    "is at least a tar end-of-archive block)%s", r->spec->name,
-		    r->spec->size > 0 ? ": truncated" : "");
-	digest_update(r->blob_sum, r->inbuf, (size_t)n);
-	r->compressed = n;
-	r->pending = (size_t)n;
-	if (r->spec->size >= 0 && r->compressed > r->spec->size)
-		return ia_seterr(r->err, IA_EINPUT, "%s: blob is longer than the "
-		    "%lld bytes the manifest says", r->spec->name,
-		    (long long)r->spec->size);
-	got = sniff(r->inbuf, (size_t)n);
-	if (r->spec->compression != COMP_UNKNOWN && got != r->spec->compression)
-		return ia_seterr(r->err, IA_EINPUT, "%s: the media type says "
-		    "%s but the data is %s", r->spec->name,
-		    layer_compression_name(r->spec->compression),
-		    layer_compression_name(got));
-	r->res->compression = got;
-
-	r->raw = archive_read_new();
-	if (got == COMP_GZIP)
-		archive_read_support_filter_gzip(r->raw);
-	else if (got == COMP_ZSTD)
-		archive_read_support_filter_zstd(r->raw);
-	archive_read_support_format_raw(r->raw);
-	if (archive_read_open(r->raw, r, NULL, read_blob, NULL) != ARCHIVE_OK)
-		goto fail;
-	{
-		struct archive_entry *e;
-
-		if (archive_read_next_header(r->raw, &e) != ARCHIVE_OK)
-			goto fail;
+	if (st == NULL) {
+		st = r->strings = xcalloc(1, sizeof(*st));
+		st->next_cap = STRINGS_FIRST;
 	}
-	return IA_OK;
-fail:
-	if (!r->failed)
-		ia_seterr(r->err, IA_EINPUT, "%s: cannot read %s data: %s",
-		    r->spec->name, layer_compression_name(got),
-		    archive_error_string(r->raw));
-	return IA_EINPUT;
+	b = st->head;
+	if (b == NULL || b->cap - b->used < len + 1) {
+		cap = st->next_cap;
+		if (len + 1 > cap / 2) {
+			/* Its own block, behind the one being filled. */
+			b = xmalloc(sizeof(*b) + len + 1);
+			b->used = b->cap = len + 1;
+			if (st->head != NULL) {
+				b->next = st->head->next;
+				st->head->next = b;
+			} else {
+				b->next = NULL;
+				st->head = b;
+			}
+			p = b->v;
+			goto copy;
+		}
+		b = xmalloc(sizeof(*b) + cap);
+		b->used = 0;
+		b->cap = cap;
+		b->next = st->head;
+		st->head = b;
+		if (st->next_cap < STRINGS_MAX)
+			st->next_cap *= 2;
+	}
+	p = b->v + b->used;
+	b->used += len + 1;
+copy:
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/*
+ * One more entry at the end of entries[].  Past a few thousand, the array
+ * grows by a quarter rather than doubling: for a million entries that is
+ * 4 MB of slack instead of up to 32.
+ */
+static struct layer_entry *
+entry_push(struct layer_result *res)
+{
+	struct layer_entry *le;
+	size_t cap;
+
+	if (res->n_entries == res->n_alloc) {
+		cap = res->n_alloc < 4096 ? 2 * res->n_alloc + 64 :
+		    res->n_alloc + res->n_alloc / 4;
+		res->entries = xrealloc(res->entries,
+		    cap * sizeof(*res->entries));
+		res->n_alloc = cap;
+	}
+	le = &res->entries[res->n_entries++];
+	memset(le, 0, sizeof(*le));
+	return le;
 }
 
 static void
@@ -308,8 +270,8 @@ add_entry(struct reader *r, struct archive_entry *e)
 	struct layer_result *res = r->res;
 	struct layer_entry *le;
 	const char *name = archive_entry_pathname(e);
-	const char *base, *hl;
-	char path[LAYER_PATH_MAX + 1];
+	const char *hl;
+	char path[LAYER_PATH_MAX + 1], *base = path;
 	unsigned issues = 0;
 	int usable;
 	unsigned type = archive_entry_filetype(e);
@@ -329,19 +291,7 @@ add_entry(struct reader *r, struct archive_entry *e)
 	if (usable && path[0] == '\0' && type == AE_IFDIR)
 		return;		/* "./": the root itself */
 
-	xgrow((void **)&res->entries, &res->n_alloc, res->n_entries + 1,
-	    sizeof(*res->entries));
-	le = &res->entries[res->n_entries++];
-	memset(le, 0, sizeof(*le));
-	le->mode = (uint32_t)archive_entry_mode(e);
-	le->size = archive_entry_size(e);
-	if (le->size < 0)
-		le->size = 0;
-
 	if (!usable) {
-		/* Keep its bytes in the layer's count; never place it. */
-		le->flags |= ENTRY_F_UNSAFE;
-		le->path = xstrndup(name, 200);
 		if (issues & PATH_ESCAPES)
 			findings_add(&res->findings, "path-traversal",
 			    "entry name climbs out of the image root",
@@ -364,40 +314,42 @@ add_entry(struct reader *r, struct archive_entry *e)
 			    "entry name is absolute",
 			    "%s: '%.300s' (read as /%s)", r->spec->name, name,
 			    path);
-		le->path = xstrdup(path);
+		base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		/* aufs bookkeeping (.wh..wh.plnk): not content. */
+		if (strncmp(base, ".wh..wh.", 8) == 0 &&
+		    strcmp(base, ".wh..wh..opq") != 0)
+			return;
 	}
 
-	base = strrchr(le->path, '/');
-	base = base ? base + 1 : le->path;
-	hl = archive_entry_hardlink(e);
-	if (usable && strncmp(base, ".wh.", 4) == 0) {
-		size_t dirlen = (size_t)(base - le->path);
-		char *dir = xstrndup(le->path, dirlen ? dirlen - 1 : 0);
-
+	le = entry_push(res);
+	le->mode = (uint32_t)archive_entry_mode(e);
+	le->size = archive_entry_size(e);
+	if (le->size < 0)
+		le->size = 0;
+	if (!usable) {
+		/* Keep its bytes in the layer's count; never place it. */
+		le->flags |= ENTRY_F_UNSAFE;
+		le->path = layer_strndup(res, name, strnlen(name, 200));
+	} else if (strncmp(base, ".wh.", 4) == 0) {
 		if (strcmp(base, ".wh..wh..opq") == 0) {
+			/* The directory it hides, without the '/'. */
 			le->kind = ENTRY_OPAQUE;
-			free(le->path);
-			le->path = dir;
-		} else if (strncmp(base, ".wh..wh.", 8) == 0) {
-			/* aufs bookkeeping (.wh..wh.plnk): not content. */
-			free(dir);
-			free(le->path);
-			res->n_entries--;
-			return;
+			le->path = layer_strndup(res, path, base > path ?
+			    (size_t)(base - path) - 1 : 0);
 		} else {
-			size_t n = strlen(dir) + strlen(base + 4) + 2;
-			char *target = xmalloc(n);
-
-			snprintf(target, n, "%s%s%s", dir, *dir ? "/" : "",
-			    base + 4);
-			free(dir);
-			free(le->path);
-			le->path = target;
+			/* "dir/.wh.NAME" deletes "dir/NAME". */
+			memmove(base, base + 4, strlen(base + 4) + 1);
 			le->kind = ENTRY_WHITEOUT;
+			le->path = layer_strndup(res, path, strlen(path));
 		}
 		le->size = 0;
 		return;
+	} else {
+		le->path = layer_strndup(res, path, strlen(path));
 	}
+
+	hl = archive_entry_hardlink(e);
 	if (hl != NULL) {
 		char target[LAYER_PATH_MAX + 1];
 		unsigned tissues;
@@ -406,7 +358,7 @@ add_entry(struct reader *r, struct archive_entry *e)
 		if (layer_normalise_path(hl, target, sizeof(target),
 		    &tissues) != 0)
 			target[0] = '\0';
-		le->link = xstrdup(target);
+		le->link = layer_strndup(res, target, strlen(target));
 		res->files++;
 		res->bytes += le->size;
 		return;
@@ -422,9 +374,11 @@ add_entry(struct reader *r, struct archive_entry *e)
 		le->size = 0;
 		break;
 	case AE_IFLNK:
+		name = archive_entry_symlink(e);
+		if (name == NULL)
+			name = "";
 		le->kind = ENTRY_SYMLINK;
-		le->link = xstrdup(archive_entry_symlink(e) ?
-		    archive_entry_symlink(e) : "");
+		le->link = layer_strndup(res, name, strlen(name));
 		le->size = 0;
 		break;
 	default:
@@ -551,7 +505,7 @@ read_entries(struct reader *r)
 		/* An empty stream is an empty layer; anything else is not tar. */
 		if (r->failed)
 			return IA_EINPUT;
-		if (r->uncompressed == 0)
+		if (r->tar_seen == 0)
 			return IA_OK;
 		return ia_seterr(r->err, IA_EINPUT, "%s: not a tar stream: %s",
 		    r->spec->name, archive_error_string(r->tar));
@@ -584,7 +538,7 @@ fail:
 
 /*
  * The tar parser stops at the end-of-archive blocks; the digests cover
- * every byte, so read what is left of both streams through the hashes.
+ * every byte, so read what is left of the stream through the hashes.
  */
 static enum ia_status
 drain(struct reader *r)
@@ -592,37 +546,47 @@ drain(struct reader *r)
 	ssize_t n;
 	const void *buf;
 
-	while ((n = pull_tar_bytes(r, r->midbuf, CHUNK)) > 0)
-		;
-	if (n < 0)
-		return IA_EINPUT;
-	while ((n = read_blob(NULL, r, &buf)) > 0)
+	while ((n = pull_tar(r, &buf)) > 0)
 		;
 	return n < 0 ? IA_EINPUT : IA_OK;
 }
 
+/* The blob's facts from the pipe, and the digests checked (layer.h). */
 static enum ia_status
 verify(struct reader *r)
 {
-	char sum[DIGEST_STRLEN];
+	const struct layer_spec *spec = r->spec;
 	struct layer_result *res = r->res;
+	struct layer_pipe_result pr;
+	char sum[DIGEST_STRLEN];
+	enum ia_status st;
 
-	digest_final(r->blob_sum, sum);
-	res->digest = xstrdup(sum);
-	digest_final(r->tar_sum, sum);
-	res->diff_id = xstrdup(sum);
-	res->compressed_bytes = r->compressed;
-	res->tar_bytes = r->uncompressed;
-	if (r->spec->digest != NULL && strcmp(res->digest, r->spec->digest) != 0)
+	st = layer_pipe_close(r->pipe, &pr, r->err);
+	r->pipe = NULL;
+	if (st != IA_OK)
+		return st;
+	res->compressed_bytes = pr.compressed;
+	res->tar_bytes = pr.uncompressed;
+	res->digest = xstrdup(pr.digest[0] != '\0' ? pr.digest :
+	    spec->digest != NULL ? spec->digest : "");
+	if (r->tar_sum != NULL) {
+		digest_final(r->tar_sum, sum);
+		res->diff_id = xstrdup(sum);
+	} else if (pr.compression == COMP_NONE && pr.digest[0] != '\0') {
+		res->diff_id = xstrdup(pr.digest);	/* the same bytes */
+	} else {
+		res->diff_id = xstrdup(spec->diff_id != NULL ? spec->diff_id :
+		    "");
+	}
+	if (pr.digest[0] != '\0' && spec->digest != NULL &&
+	    strcmp(res->digest, spec->digest) != 0)
 		return ia_seterr(r->err, IA_EINPUT, "%s: digest mismatch: the "
-		    "manifest says %s, the blob hashes to %s", r->spec->name,
-		    r->spec->digest, res->digest);
-	if (r->spec->diff_id != NULL &&
-	    strcmp(res->diff_id, r->spec->diff_id) != 0)
+		    "manifest says %s, the blob hashes to %s", spec->name,
+		    spec->digest, res->digest);
+	if (spec->diff_id != NULL && strcmp(res->diff_id, spec->diff_id) != 0)
 		return ia_seterr(r->err, IA_EINPUT, "%s: diff_id digest "
 		    "mismatch: the config says %s, the uncompressed layer "
-		    "hashes to %s", r->spec->name, r->spec->diff_id,
-		    res->diff_id);
+		    "hashes to %s", spec->name, spec->diff_id, res->diff_id);
 	return IA_OK;
 }
 
@@ -632,33 +596,37 @@ layer_read(struct blob_stream *bs, const struct layer_spec *spec,
 {
 	struct reader r;
 	enum ia_status st;
+	enum layer_compression comp;
 
 	memset(&r, 0, sizeof(r));
 	*out = NULL;
-	r.bs = bs;
 	r.spec = spec;
 	r.err = err;
-	r.blob_sum = digest_new();
-	r.tar_sum = digest_new();
-	r.inbuf = xmalloc(CHUNK);
-	r.midbuf = xmalloc(CHUNK);
 	r.res = xcalloc(1, sizeof(*r.res));
 
-	st = open_raw(&r);
-	if (st == IA_OK)
+	st = layer_pipe_open(&r.pipe, bs, spec, err);
+	if (st == IA_OK) {
+		/*
+		 * The tar is hashed when the diff_id is checked, or when
+		 * nothing else would catch a changed blob; an uncompressed
+		 * blob's own hash is its diff_id.
+		 */
+		comp = layer_pipe_compression(r.pipe);
+		r.res->compression = comp;
+		if (comp != COMP_NONE && (spec->verify == VERIFY_FULL ||
+		    (spec->verify == VERIFY_BLOB && spec->digest == NULL)))
+			r.tar_sum = digest_new();
 		st = read_entries(&r);
+	}
 	if (st == IA_OK)
 		st = drain(&r);
 	if (st == IA_OK)
 		st = verify(&r);
 
+	layer_pipe_close(r.pipe, NULL, NULL);
 	archive_read_free(r.tar);
-	archive_read_free(r.raw);
 	filetype_free(r.ft);
-	digest_free(r.blob_sum);
 	digest_free(r.tar_sum);
-	free(r.inbuf);
-	free(r.midbuf);
 	if (st != IA_OK) {
 		layer_result_free(r.res);
 		return st;
@@ -674,9 +642,13 @@ layer_result_free(struct layer_result *r)
 
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->n_entries; i++) {
-		free(r->entries[i].path);
-		free(r->entries[i].link);
+	if (r->strings != NULL) {
+		strings_free(r->strings);
+	} else {
+		for (i = 0; i < r->n_entries; i++) {
+			free(r->entries[i].path);
+			free(r->entries[i].link);
+		}
 	}
 	free(r->entries);
 	for (i = 0; i < r->n_captures; i++)

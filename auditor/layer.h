@@ -16,6 +16,7 @@
 #ifndef IMGAUDIT_LAYER_H
 #define IMGAUDIT_LAYER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -39,6 +40,30 @@ enum layer_compression {
 	COMP_ZSTD
 };
 
+/*
+ * Who decompresses gzip layers: isa-l (the default), or libarchive's zlib
+ * filter.  Both give the same tar bytes; isa-l is about twice as fast, and
+ * also checks each member's CRC-32 and length, as gzip -t and Go (so docker)
+ * do.  zstd and uncompressed layers are always libarchive's.
+ */
+enum layer_inflate {
+	INFLATE_ISAL = 0,
+	INFLATE_ZLIB
+};
+
+/*
+ * What is hashed as the layer streams: the blob and the uncompressed tar
+ * (checked against the manifest's digest and the config's diff_id), the
+ * blob only (the manifest's digest still catches any change to the bytes;
+ * the diff_id is the config's word), or nothing.  A blob without a digest
+ * to check (docker save) has its tar hashed in blob mode too.
+ */
+enum layer_verify {
+	VERIFY_FULL = 0,
+	VERIFY_BLOB,
+	VERIFY_NONE
+};
+
 /* What the manifest and config say about the blob, checked while reading. */
 struct layer_spec {
 	const char *name;	/* for messages: "layer 3 (sha256:ab12..)" */
@@ -49,6 +74,9 @@ struct layer_spec {
 	double max_ratio;	/* decompression-bomb ceiling, see layer.c */
 	int64_t ratio_floor;	/* ratio is only checked past this many bytes */
 	int64_t *progress;	/* blob bytes read, added atomically; or NULL */
+	enum layer_inflate inflate;
+	enum layer_verify verify;
+	bool inline_decode;	/* decompress on the caller's thread */
 };
 
 enum entry_kind {
@@ -70,15 +98,24 @@ enum entry_kind {
  */
 #define ENTRY_F_UNSAFE	0x01
 
+/*
+ * 32 bytes: an image of a million files holds a million of these until the
+ * reports are written, so nothing goes in that no stage reads.
+ */
 struct layer_entry {
 	char *path;
 	char *link;		/* symlink target as written, or hard-link target */
 	int64_t size;		/* tar header size: what dive counts */
-	int64_t compressed;	/* compressed bytes consumed while its data streamed */
 	uint32_t mode;
 	uint8_t kind;
 	uint8_t flags;
 };
+
+/*
+ * Where the entries' strings live: a few large blocks (see layer.c), not a
+ * malloc per name, which costs as much again as a short path.
+ */
+struct layer_strings;
 
 /*
  * A package-database file's bytes (pkgdb_wants() said yes), kept for the
@@ -112,6 +149,9 @@ struct layer_result {
 	int64_t files;		/* regular files and hard links */
 	struct layer_entry *entries;
 	size_t n_entries, n_alloc;
+	struct layer_strings *strings;	/* NULL: each entry string is its
+					   own malloc (results built by
+					   hand, as in the unit tests) */
 	struct layer_capture *captures;
 	size_t n_captures, captures_cap;
 	struct layer_elf *elves;
@@ -130,6 +170,13 @@ enum ia_status layer_read(struct blob_stream *bs, const struct layer_spec *spec,
     struct layer_result **out, struct ia_error *err);
 
 void layer_result_free(struct layer_result *r);
+
+/*
+ * A copy of s[0..len) with a NUL after it, kept in r->strings (made on
+ * first use) and freed with r: for entries' path and link.  A result whose
+ * strings were malloc'd one by one must not mix in strings from here.
+ */
+char *layer_strndup(struct layer_result *r, const char *s, size_t len);
 
 /*
  * Normalise a tar entry name into out (size outsz), the way containerd
