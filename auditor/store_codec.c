@@ -4,8 +4,10 @@
  * cache, and back.  store.c decides where the bytes live; this file only
  * knows the format.
  *
- * Format (version 1): the magic "IALR", a version byte, then every field
- * of struct layer_result in declaration order.  Unsigned integers are
+ * Format (version 2): the magic "IALR", a version byte, then every field
+ * of struct layer_result in declaration order.  Version 1 rows, which
+ * carried each entry's compressed bytes, decode as corrupt: store.c then
+ * drops them and the layer is read again.  Unsigned integers are
  * LEB128 varints, signed ones zigzag varints; a string is varint(len + 1)
  * and its bytes, 0 standing for NULL; an array is a varint count and its
  * elements.  Capacities are not stored: a decoded array's capacity is its
@@ -29,7 +31,7 @@
 #include "store.h"
 
 #define CODEC_MAGIC	"IALR"
-#define CODEC_VERSION	1
+#define CODEC_VERSION	2
 
 /* ---- writing ---- */
 
@@ -166,7 +168,6 @@ store_layer_encode(const struct layer_result *r, size_t *len)
 		put_str(&w, e->path);
 		put_str(&w, e->link);
 		put_i(&w, e->size);
-		put_i(&w, e->compressed);
 		put_u(&w, e->mode);
 		put_u(&w, e->kind);
 		put_u(&w, e->flags);
@@ -287,6 +288,32 @@ get_str(struct rbuf *r)
 	size_t len;
 
 	return get_blob(r, &len, false);
+}
+
+/*
+ * An entry's path or link, copied into x's string arena; NULL for the NULL
+ * marker, and with nonnull set that marks the blob bad.
+ */
+static char *
+get_entry_str(struct rbuf *r, struct layer_result *x, bool nonnull)
+{
+	uint64_t n = get_u(r, UINT64_MAX);
+	char *s;
+
+	if (r->bad || n == 0) {
+		if (nonnull)
+			r->bad = true;
+		return NULL;
+	}
+	n--;
+	if (n > r->n || memchr(r->p, '\0', n) != NULL) {
+		r->bad = true;
+		return NULL;
+	}
+	s = layer_strndup(x, (const char *)r->p, n);
+	r->p += n;
+	r->n -= n;
+	return s;
 }
 
 /* A string that must be there: NULL marks the blob bad. */
@@ -416,10 +443,9 @@ store_layer_decode(const unsigned char *p, size_t len)
 	for (i = 0; i < n && !r.bad; i++) {
 		struct layer_entry *e = &x->entries[i];
 
-		e->path = get_str_nn(&r);
-		e->link = get_str(&r);
+		e->path = get_entry_str(&r, x, true);
+		e->link = get_entry_str(&r, x, false);
 		e->size = get_i(&r);
-		e->compressed = get_i(&r);
 		e->mode = (uint32_t)get_u(&r, UINT32_MAX);
 		e->kind = (uint8_t)get_u(&r, ENTRY_OPAQUE);
 		e->flags = (uint8_t)get_u(&r, UINT8_MAX);
