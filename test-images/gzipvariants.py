@@ -22,8 +22,8 @@ variant alike (tests/e2e/inflate_paths.sh).
 			FEXTRA (two subfields), FNAME, FCOMMENT and a correct
 			FHCRC, MTIME set; raw deflate inside
 	header-big	the same with a 65,535-byte FEXTRA (the most XLEN
-			allows) and a 6,000-byte FNAME and FCOMMENT, so that a
-			streaming reader meets the header across reads
+			allows) and a 6,000-byte FNAME and FCOMMENT (all of it
+			inside the first read)
 	trailing-zeros	1,024 zero bytes after layer 1's last member:
 			libarchive's gzip filter ends the stream at bytes that
 			do not start a member; `gzip -t` (1.12) and `igzip -d`
@@ -33,11 +33,19 @@ variant alike (tests/e2e/inflate_paths.sh).
 			cut blob, so only the decompressor can tell
 	truncated-trailer  layer 1 without the last 4 bytes (ISIZE): every
 			tar byte inflates, the trailer is short
+	trailer-straddle  layer 1 in 2 members, the first stored and ending
+			so that its 8-byte trailer spans blob offset 256 KiB
+			(where imgaudit's first read of a blob ends)
+	fname-straddle	the same, with the second member's header (FNAME and
+			MTIME, what `gzip FILE` writes) spanning 256 KiB
+	header-straddle	the same, with header-big's 77 kB header spanning it
+	bad-hcrc	layer 1's FHCRC wrong (one member)
+	bad-hcrc-second	layer 1 in 2 members, the second's FHCRC wrong
 	bad-crc		layer 1's CRC32 trailer off by one bit
 	bad-isize	layer 1's ISIZE trailer off by one
-			(the tar inflates whole in both: libarchive's gzip
-			filter does not check the trailer, gzip, igzip and Go's
-			compress/gzip, and so docker, refuse both)
+			(the tar inflates whole in these four: libarchive's
+			gzip filter checks neither CRC, gzip, igzip and Go's
+			compress/gzip, and so docker, refuse all four)
 
 The expected facts come from build.py's bookkeeping for the two layers
 (expected(): counts, tar_bytes, diff_ids, final tree, dive figures), the
@@ -111,23 +119,57 @@ def multi_member(tar, rng, pieces, levels, empty_at):
 	return b"".join(parts), cuts[1:-1]
 
 
-def handmade(tar, extra, name, comment, mtime):
+def handmade(tar, extra, name, comment, mtime, hcrc=True):
 	"""
-	One member with every optional header field (RFC 1952 2.3): FEXTRA
-	(extra: list of (SI1SI2, data) subfields), FNAME, FCOMMENT, FHCRC (the
-	low 16 bits of the CRC32 of the header bytes before it).
+	One member with the optional header fields given (RFC 1952 2.3):
+	FEXTRA (extra: list of (SI1SI2, data) subfields; None: no FEXTRA),
+	FNAME and FCOMMENT (None: absent), FHCRC (the low 16 bits of the CRC32
+	of the header bytes before it), as `gzip FILE` writes FNAME and MTIME.
 	"""
-	xfield = b"".join(si + struct.pack("<H", len(d)) + d for si, d in extra)
-	if len(xfield) > 0xffff:
-		raise B.BuildError("FEXTRA of %d bytes: XLEN is 16 bits" % len(xfield))
-	h = b"\x1f\x8b\x08" + bytes([FEXTRA | FNAME | FCOMMENT | FHCRC])
+	flags = (FEXTRA if extra is not None else 0) | \
+	    (FNAME if name is not None else 0) | \
+	    (FCOMMENT if comment is not None else 0) | (FHCRC if hcrc else 0)
+	h = b"\x1f\x8b\x08" + bytes([flags])
 	h += struct.pack("<I", mtime) + b"\x00\x03"	# XFL 0, OS 3 (Unix)
-	h += struct.pack("<H", len(xfield)) + xfield
-	h += name + b"\0" + comment + b"\0"
-	h += struct.pack("<H", zlib.crc32(h) & 0xffff)
+	if extra is not None:
+		xfield = b"".join(si + struct.pack("<H", len(d)) + d for si, d in extra)
+		if len(xfield) > 0xffff:
+			raise B.BuildError("FEXTRA of %d bytes: XLEN is 16 bits" % len(xfield))
+		h += struct.pack("<H", len(xfield)) + xfield
+	for s in (name, comment):
+		if s is not None:
+			h += s + b"\0"
+	if hcrc:
+		h += struct.pack("<H", zlib.crc32(h) & 0xffff)
 	c = zlib.compressobj(B.GZIP_LEVEL, zlib.DEFLATED, -15)
 	body = c.compress(tar) + c.flush()
 	return h + body + struct.pack("<II", zlib.crc32(tar), len(tar) & 0xffffffff)
+
+
+IN_CHUNK = 256 * 1024	# auditor/layer_pipe.c: blob bytes per read
+
+
+def stored_prefix(tar, length):
+	"""k such that member(tar[:k], 0), stored blocks, is length bytes long."""
+	k = length
+	for _ in range(20):
+		d = len(member(tar[:k], 0)) - length
+		if d == 0:
+			return k
+		k -= d
+	raise B.BuildError("no stored member of %d bytes" % length)
+
+
+def hcrc_at(extra, name, comment):
+	"""Offset of FHCRC in a handmade() header with these fields."""
+	return 10 + 2 + sum(4 + len(d) for _, d in extra) + len(name) + 1 + \
+	    len(comment) + 1
+
+
+def bad_hcrc(tar, extra):
+	m = bytearray(handmade(tar, extra, b"layer.tar", b"", 0))
+	m[hcrc_at(extra, b"layer.tar", b"")] ^= 0xff
+	return m
 
 
 def variants(tars):
@@ -168,6 +210,37 @@ def variants(tars):
 	out["truncated-trailer"] = (plain0, plain1[:-4], 2, "truncated",
 	    "layer 1 without its ISIZE (last 4 bytes); manifest size and digest "
 	    "match the cut blob")
+
+	# Where the reader's buffers end: a member's trailer across the
+	# 256 KiB mark (the first read of layer_pipe.c and of most readers
+	# of a file), then a 77 kB header across the same mark in another.
+	k = stored_prefix(t1, IN_CHUNK + 4)
+	out["trailer-straddle"] = (plain0, member(t1[:k], 0) + member(t1[k:]),
+	    0, "", "layer 1: a stored member of %d tar bytes whose trailer "
+	    "spans blob offset %d, then the rest" % (k, IN_CHUNK))
+	k = stored_prefix(t1, IN_CHUNK - 8)
+	out["fname-straddle"] = (plain0, member(t1[:k], 0) + handmade(t1[k:],
+	    None, b"layer.tar.2", None, 1700000000, hcrc=False), 0, "",
+	    "layer 1: a stored member of %d tar bytes, then one with the header "
+	    "`gzip FILE` writes (FNAME, MTIME), starting 8 bytes before blob "
+	    "offset %d" % (k, IN_CHUNK))
+	k = stored_prefix(t1, IN_CHUNK - 30000)
+	out["header-straddle"] = (plain0, member(t1[:k], 0) + handmade(t1[k:],
+	    big, b"n" * 6000, b"c" * 6000, 0), 0, "",
+	    "layer 1: a stored member of %d tar bytes, then one whose 77 kB "
+	    "header spans blob offset %d" % (k, IN_CHUNK))
+
+	# A header CRC that does not match, in the first member and in the
+	# second: gzip, igzip and Go's compress/gzip refuse both.
+	h = bytearray(handmade(t1, small, b"layer.tar", b"", 0))
+	h[hcrc_at(small, b"layer.tar", b"")] ^= 0xff
+	out["bad-hcrc"] = (plain0, bytes(h), 2, "corrupt",
+	    "layer 1: one member whose FHCRC is wrong")
+	k = len(t1) // 3
+	out["bad-hcrc-second"] = (plain0, member(t1[:k]) + bytes(
+	    bad_hcrc(t1[k:], small)), 2, "corrupt",
+	    "layer 1: %d tar bytes in a good member, the rest in one whose "
+	    "FHCRC is wrong" % k)
 
 	crc = bytearray(plain1)
 	crc[-8] ^= 0x01
