@@ -25,12 +25,8 @@
 
 /* Linux's MAXSYMLINKS: the kernel gives ELOOP past this many follows. */
 #define SYMLINK_HOPS	40
-#define CHUNK_NODES	4096
-
-struct node_chunk {
-	struct node_chunk *next;
-	struct node v[CHUNK_NODES];
-};
+/* Longer names are not placed (tree_apply()): namelen is 16 bits. */
+#define TREE_PATH_MAX	UINT16_MAX
 
 enum walk {
 	WALK_OK = 0,
@@ -39,32 +35,50 @@ enum walk {
 	WALK_LOOP		/* more than SYMLINK_HOPS symlinks followed */
 };
 
+#define NODE(t, id)	tree_node((t), (id))
+
+static uint32_t
+node_hash(const struct node *parent, const char *name, size_t len)
+{
+	return ia_name_hash(parent, name, len);
+}
+
 static struct node *
 node_lookup(const struct tree *t, const struct node *parent, const char *name,
     size_t len)
 {
-	uint32_t h = ia_name_hash(parent, name, len);
+	uint32_t h = node_hash(parent, name, len);
 	struct node *n;
 
-	for (n = t->bucket[h & (t->nbucket - 1)]; n != NULL; n = n->hnext)
-		if (n->hash == h && n->parent == parent &&
-		    n->namelen == len && memcmp(n->name, name, len) == 0)
+	for (n = NODE(t, t->bucket[h & (t->nbucket - 1)]); n != NULL;
+	    n = NODE(t, n->hnext))
+		if (n->parent == parent->self && n->namelen == len &&
+		    memcmp(n->name, name, len) == 0)
 			return n;
 	return NULL;
+}
+
+/* The bucket of a node in the table; the hash is not stored. */
+static size_t
+node_bucket(const struct tree *t, const struct node *n, size_t nbucket)
+{
+	return node_hash(NODE(t, n->parent), n->name, n->namelen) &
+	    (nbucket - 1);
 }
 
 static void
 rehash(struct tree *t)
 {
-	size_t nb = t->nbucket * 2, i;
-	struct node **b = xcalloc(nb, sizeof(*b));
+	size_t nb = t->nbucket * 2, i, k;
+	uint32_t *b = xcalloc(nb, sizeof(*b));
 	struct node *n, *next;
 
 	for (i = 0; i < t->nbucket; i++)
-		for (n = t->bucket[i]; n != NULL; n = next) {
-			next = n->hnext;
-			n->hnext = b[n->hash & (nb - 1)];
-			b[n->hash & (nb - 1)] = n;
+		for (n = NODE(t, t->bucket[i]); n != NULL; n = next) {
+			next = NODE(t, n->hnext);
+			k = node_bucket(t, n, nb);
+			n->hnext = b[k];
+			b[k] = n->self;
 		}
 	free(t->bucket);
 	t->bucket = b;
@@ -74,22 +88,24 @@ rehash(struct tree *t)
 static struct node *
 node_alloc(struct tree *t)
 {
-	struct node_chunk *c;
 	struct node *n;
+	uint32_t id;
 
-	if (t->freelist != NULL) {
-		n = t->freelist;
-		t->freelist = n->hnext;
+	if (t->freelist != 0) {
+		id = t->freelist;
+		t->freelist = NODE(t, id)->hnext;
 	} else {
-		if (t->chunks == NULL || t->chunk_used == CHUNK_NODES) {
-			c = xmalloc(sizeof(*c));
-			c->next = t->chunks;
-			t->chunks = c;
-			t->chunk_used = 0;
+		id = t->nextid++;
+		if ((id >> NODE_SHIFT) >= t->nchunk) {
+			xgrow((void **)&t->chunkv, &t->chunkcap, t->nchunk + 1,
+			    sizeof(*t->chunkv));
+			t->chunkv[t->nchunk++] = xmalloc(NODE_CHUNK *
+			    sizeof(struct node));
 		}
-		n = &t->chunks->v[t->chunk_used++];
 	}
+	n = &t->chunkv[id >> NODE_SHIFT][id & (NODE_CHUNK - 1)];
 	memset(n, 0, sizeof(*n));
+	n->self = id;
 	return n;
 }
 
@@ -104,19 +120,18 @@ node_add(struct tree *t, struct node *parent, const char *name, size_t len,
 	if (t->nnodes + 1 > t->nbucket)
 		rehash(t);
 	n = node_alloc(t);
-	n->parent = parent;
+	n->parent = parent->self;
 	n->name = name;
-	n->namelen = (uint32_t)len;
-	n->hash = ia_name_hash(parent, name, len);
+	n->namelen = (uint16_t)len;
 	n->kind = (uint8_t)kind;
 	n->layer = layer;
-	b = n->hash & (t->nbucket - 1);
+	b = node_bucket(t, n, t->nbucket);
 	n->hnext = t->bucket[b];
-	t->bucket[b] = n;
+	t->bucket[b] = n->self;
 	n->next = parent->child;
-	if (parent->child != NULL)
-		parent->child->prev = n;
-	parent->child = n;
+	if (parent->child != 0)
+		NODE(t, parent->child)->prev = n->self;
+	parent->child = n->self;
 	t->nnodes++;
 	return n;
 }
@@ -128,7 +143,10 @@ inode_unref(struct tree *t, uint32_t ino)
 		t->ino[ino].refs--;
 }
 
-/* Data of one regular-file entry; no name reaches it yet. */
+/*
+ * Data of one regular-file entry; no name reaches it yet.  The array grows
+ * by a quarter past a few thousand: it holds one element per file.
+ */
 static uint32_t
 inode_new(struct tree *t, const struct layer_entry *e, int layer)
 {
@@ -136,7 +154,11 @@ inode_new(struct tree *t, const struct layer_entry *e, int layer)
 
 	if (t->nino == 0)
 		t->nino = 1;	/* keep 0 for "none" */
-	xgrow((void **)&t->ino, &t->inocap, t->nino + 1, sizeof(*t->ino));
+	if (t->nino >= t->inocap) {
+		t->inocap = t->inocap < 4096 ? 2 * t->inocap + 64 :
+		    t->inocap + t->inocap / 4;
+		t->ino = xrealloc(t->ino, t->inocap * sizeof(*t->ino));
+	}
 	x = &t->ino[t->nino];
 	x->path = e->path;
 	x->size = e->size;
@@ -145,26 +167,38 @@ inode_new(struct tree *t, const struct layer_entry *e, int layer)
 	return (uint32_t)t->nino++;
 }
 
+/* A symlink target kept for a node: its index in t->links. */
+static uint32_t
+link_new(struct tree *t, const char *link)
+{
+	if (t->nlinks == 0)
+		t->nlinks = 1;	/* keep 0 for "none" */
+	xgrow((void **)&t->links, &t->linkcap, t->nlinks + 1,
+	    sizeof(*t->links));
+	t->links[t->nlinks] = link;
+	return (uint32_t)t->nlinks++;
+}
+
 /* Remove a node that has no children. */
 static void
 node_release(struct tree *t, struct node *n)
 {
-	struct node **pp;
+	uint32_t *pp;
 
-	if (n->prev != NULL)
-		n->prev->next = n->next;
+	if (n->prev != 0)
+		NODE(t, n->prev)->next = n->next;
 	else
-		n->parent->child = n->next;
-	if (n->next != NULL)
-		n->next->prev = n->prev;
-	for (pp = &t->bucket[n->hash & (t->nbucket - 1)]; *pp != n;
-	    pp = &(*pp)->hnext)
+		NODE(t, n->parent)->child = n->next;
+	if (n->next != 0)
+		NODE(t, n->next)->prev = n->prev;
+	for (pp = &t->bucket[node_bucket(t, n, t->nbucket)]; *pp != n->self;
+	    pp = &NODE(t, *pp)->hnext)
 		;
 	*pp = n->hnext;
-	inode_unref(t, n->ino);
+	inode_unref(t, node_ino(n));
 	t->nnodes--;
 	n->hnext = t->freelist;
-	t->freelist = n;
+	t->freelist = n->self;
 }
 
 /*
@@ -177,9 +211,9 @@ node_delete(struct tree *t, struct node *top)
 	struct node *n = top, *p;
 
 	for (;;) {
-		while (n->child != NULL)
-			n = n->child;
-		p = n->parent;
+		while (n->child != 0)
+			n = NODE(t, n->child);
+		p = NODE(t, n->parent);
 		node_release(t, n);
 		if (n == top)
 			break;
@@ -191,11 +225,10 @@ node_delete(struct tree *t, struct node *top)
 static void
 node_clear(struct tree *t, struct node *n)
 {
-	while (n->child != NULL)
-		node_delete(t, n->child);
-	inode_unref(t, n->ino);
-	n->ino = 0;
-	n->link = NULL;
+	while (n->child != 0)
+		node_delete(t, NODE(t, n->child));
+	inode_unref(t, node_ino(n));
+	n->data = 0;
 	n->flags = 0;
 }
 
@@ -203,12 +236,12 @@ node_clear(struct tree *t, struct node *n)
 struct node *
 tree_node_next(const struct tree *t, const struct node *n)
 {
-	if (n->child != NULL)
-		return n->child;
-	while (n != &t->root) {
-		if (n->next != NULL)
-			return n->next;
-		n = n->parent;
+	if (n->child != 0)
+		return NODE(t, n->child);
+	while (n->self != NODE_ROOT) {
+		if (n->next != 0)
+			return NODE(t, n->next);
+		n = NODE(t, n->parent);
 	}
 	return NULL;
 }
@@ -221,14 +254,14 @@ tree_node_path(const struct tree *t, const struct node *n)
 	size_t len = 0;
 	char *s, *p;
 
-	for (m = n; m != &t->root; m = m->parent)
+	for (m = n; m->self != NODE_ROOT; m = NODE(t, m->parent))
 		len += m->namelen + 1;
 	if (len == 0)
 		return xstrdup("/");
 	s = xmalloc(len + 1);
 	p = s + len;
 	*p = '\0';
-	for (m = n; m != &t->root; m = m->parent) {
+	for (m = n; m->self != NODE_ROOT; m = NODE(t, m->parent)) {
 		p -= m->namelen;
 		memcpy(p, m->name, m->namelen);
 		*--p = '/';
@@ -257,7 +290,7 @@ resolve(struct tree *t, struct node *dir, const char *path, int follow,
 
 	*out = NULL;
 	if (*p == '/')
-		dir = &t->root;
+		dir = tree_root(t);
 	for (;;) {
 		while (*p == '/')
 			p++;
@@ -273,20 +306,22 @@ resolve(struct tree *t, struct node *dir, const char *path, int follow,
 		if (len == 1 && c[0] == '.')
 			continue;
 		if (len == 2 && c[0] == '.' && c[1] == '.') {
-			if (dir->parent != NULL)
-				dir = dir->parent;
+			if (dir->parent != 0)
+				dir = NODE(t, dir->parent);
 			continue;
 		}
 		n = node_lookup(t, dir, c, len);
 		if (n == NULL)
 			return WALK_MISSING;
 		if (n->kind == ENTRY_SYMLINK && (!last || follow)) {
+			const char *link = node_link(t, n);
+
 			/* An empty target is ENOENT for the kernel too. */
-			if (n->link == NULL || n->link[0] == '\0')
+			if (link == NULL || link[0] == '\0')
 				return WALK_MISSING;
 			if (++*hops > SYMLINK_HOPS)
 				return WALK_LOOP;
-			w = resolve(t, n->parent, n->link, 1, hops, &n);
+			w = resolve(t, NODE(t, n->parent), link, 1, hops, &n);
 			if (w != WALK_OK)
 				return w;
 		}
@@ -316,7 +351,8 @@ static struct node *
 parent_dir(struct tree *t, const char *path, int create, int layer,
     const char **base, size_t *baselen, int *blocked)
 {
-	struct node *dir = &t->root, *n, *r;
+	struct node *dir = tree_root(t), *n, *r;
+	const char *link;
 	const char *p = path, *c;
 	size_t len;
 	int hops;
@@ -339,10 +375,10 @@ parent_dir(struct tree *t, const char *path, int create, int layer,
 				return NULL;
 			n = node_add(t, dir, c, len, ENTRY_DIR, layer);
 			n->flags = NODE_IMPLICIT;
-		} else if (n->kind == ENTRY_SYMLINK && n->link != NULL &&
-		    n->link[0] != '\0') {
+		} else if ((link = node_link(t, n)) != NULL &&
+		    link[0] != '\0') {
 			hops = 1;
-			if (resolve(t, n->parent, n->link, 1, &hops, &r) ==
+			if (resolve(t, NODE(t, n->parent), link, 1, &hops, &r) ==
 			    WALK_OK && r->kind == ENTRY_DIR)
 				n = r;
 		}
@@ -389,7 +425,7 @@ apply_opaque(struct tree *t, const struct layer_entry *e)
 	int blocked;
 
 	if (e->path[0] == '\0') {
-		n = &t->root;
+		n = tree_root(t);
 	} else {
 		dir = parent_dir(t, e->path, 0, 0, &base, &len, &blocked);
 		if (dir == NULL)
@@ -398,8 +434,8 @@ apply_opaque(struct tree *t, const struct layer_entry *e)
 	}
 	if (n == NULL || n->kind != ENTRY_DIR)
 		return;
-	while (n->child != NULL)
-		node_delete(t, n->child);
+	while (n->child != 0)
+		node_delete(t, NODE(t, n->child));
 }
 
 /*
@@ -417,17 +453,17 @@ link_target(struct tree *t, const struct layer_entry *e, int layer,
 	int hops = 0;
 
 	if (e->link != NULL && e->link[0] != '\0')
-		w = resolve(t, &t->root, e->link, 0, &hops, &target);
-	if (w == WALK_OK && target != &t->root) {
+		w = resolve(t, tree_root(t), e->link, 0, &hops, &target);
+	if (w == WALK_OK && target->self != NODE_ROOT) {
 		switch (target->kind) {
 		case ENTRY_FILE:
 		case ENTRY_HARDLINK:
-			*ino = target->ino;
+			*ino = target->data;
 			return;
 		case ENTRY_SYMLINK:
 		case ENTRY_OTHER:
 			*kind = target->kind;
-			*link = target->link;
+			*link = node_link(t, target);
 			return;
 		default:
 			break;
@@ -490,16 +526,18 @@ apply_entry(struct tree *t, const struct layer_entry *e, int layer,
 		n = node_add(t, dir, base, len, kind, layer);
 	n->kind = (uint8_t)kind;
 	n->layer = layer;
-	n->ino = ino;
-	n->link = kind == ENTRY_SYMLINK ? link : NULL;
+	n->data = kind == ENTRY_SYMLINK ? link_new(t, link) : ino;
 }
 
 struct tree *
 tree_new(void)
 {
 	struct tree *t = xcalloc(1, sizeof(*t));
+	struct node *root;
 
-	t->root.kind = ENTRY_DIR;
+	t->nextid = NODE_ROOT;	/* id 0 is "none" and never handed out */
+	root = node_alloc(t);
+	root->kind = ENTRY_DIR;
 	t->nbucket = 1024;
 	t->bucket = xcalloc(t->nbucket, sizeof(*t->bucket));
 	return t;
@@ -511,6 +549,8 @@ tree_new(void)
  * order, so a later entry for the same path wins as it would on extraction.
  * An entry that cannot be placed (unsafe name, empty path) still brought its
  * data along: that data gets an inode no name reaches, which is waste.
+ * The layer reader never makes a path longer than PATH_MAX; a longer one
+ * (a cached result from elsewhere) is not placed either.
  */
 void
 tree_apply(struct tree *t, const struct layer_result *r, int index,
@@ -525,7 +565,8 @@ tree_apply(struct tree *t, const struct layer_result *r, int index,
 		t->n_layers = (size_t)index + 1;
 	for (i = 0; i < r->n_entries; i++) {
 		e = &r->entries[i];
-		if ((e->flags & ENTRY_F_UNSAFE) || e->path == NULL)
+		if ((e->flags & ENTRY_F_UNSAFE) || e->path == NULL ||
+		    strlen(e->path) > TREE_PATH_MAX)
 			continue;
 		if (e->kind == ENTRY_WHITEOUT)
 			apply_whiteout(t, e);
@@ -537,7 +578,7 @@ tree_apply(struct tree *t, const struct layer_result *r, int index,
 		if (e->kind == ENTRY_WHITEOUT || e->kind == ENTRY_OPAQUE)
 			continue;
 		if ((e->flags & ENTRY_F_UNSAFE) || e->path == NULL ||
-		    e->path[0] == '\0') {
+		    e->path[0] == '\0' || strlen(e->path) > TREE_PATH_MAX) {
 			if (e->kind == ENTRY_FILE && e->path != NULL)
 				inode_new(t, e, index);
 			continue;
@@ -552,6 +593,7 @@ tree_finish(struct tree *t, struct tree_totals *totals,
 {
 	struct node *n, *to;
 	const struct inode *x;
+	const char *link;
 	char *path;
 	size_t i;
 	int hops;
@@ -577,21 +619,22 @@ tree_finish(struct tree *t, struct tree_totals *totals,
 	 * Children lists keep the order of the entries, never of the hash,
 	 * so the findings come out in the same order on every run.
 	 */
-	for (n = tree_node_next(t, &t->root); n != NULL;
+	for (n = tree_node_next(t, tree_root(t)); n != NULL;
 	    n = tree_node_next(t, n)) {
 		if (n->kind == ENTRY_FILE || n->kind == ENTRY_HARDLINK)
 			totals->final_files++;
-		if (n->kind != ENTRY_SYMLINK || n->link == NULL ||
-		    n->link[0] == '\0' || findings == NULL)
+		link = node_link(t, n);
+		if (link == NULL || link[0] == '\0' || findings == NULL)
 			continue;
 		/* Dangling links are normal in images (/proc, /dev): only
 		 * loops are reported. */
 		hops = 1;
-		if (resolve(t, n->parent, n->link, 1, &hops, &to) != WALK_LOOP)
+		if (resolve(t, NODE(t, n->parent), link, 1, &hops, &to) !=
+		    WALK_LOOP)
 			continue;
 		path = tree_node_path(t, n);
 		findings_add(findings, "symlink-loop", "symbolic link loop",
-		    "%s -> %s", path, n->link);
+		    "%s -> %s", path, link);
 		free(path);
 	}
 }
@@ -599,16 +642,16 @@ tree_finish(struct tree *t, struct tree_totals *totals,
 void
 tree_free(struct tree *t)
 {
-	struct node_chunk *c, *next;
+	size_t i;
 
 	if (t == NULL)
 		return;
-	for (c = t->chunks; c != NULL; c = next) {
-		next = c->next;
-		free(c);
-	}
+	for (i = 0; i < t->nchunk; i++)
+		free(t->chunkv[i]);
+	free(t->chunkv);
 	free(t->bucket);
 	free(t->ino);
+	free(t->links);
 	free(t->layer_wasted);
 	free(t);
 }
@@ -617,9 +660,11 @@ static void
 node_stat(const struct tree *t, const struct node *n, struct tree_stat *st)
 {
 	st->kind = n->kind == ENTRY_HARDLINK ? ENTRY_FILE : n->kind;
-	st->data = n->ino;
-	st->size = n->ino != 0 ? t->ino[n->ino].size : 0;
-	st->layer = n->ino != 0 ? t->ino[n->ino].layer : n->layer;
+	uint32_t ino = node_ino(n);
+
+	st->data = ino;
+	st->size = ino != 0 ? t->ino[ino].size : 0;
+	st->layer = ino != 0 ? t->ino[ino].layer : n->layer;
 	st->node = n;
 }
 
@@ -629,7 +674,7 @@ tree_stat(struct tree *t, const char *path, struct tree_stat *st)
 	struct node *n;
 	int hops = 0;
 
-	if (resolve(t, &t->root, path, 0, &hops, &n) != WALK_OK)
+	if (resolve(t, tree_root(t), path, 0, &hops, &n) != WALK_OK)
 		return -1;
 	node_stat(t, n, st);
 	return 0;
@@ -641,7 +686,7 @@ tree_stat_follow(struct tree *t, const char *path, struct tree_stat *st)
 	struct node *n;
 	int hops = 0;
 
-	if (resolve(t, &t->root, path, 1, &hops, &n) != WALK_OK)
+	if (resolve(t, tree_root(t), path, 1, &hops, &n) != WALK_OK)
 		return -1;
 	node_stat(t, n, st);
 	return 0;
@@ -701,11 +746,11 @@ tree_walk(struct tree *t, const char *top, tree_walk_fn fn, void *ctx)
 	char *buf;
 	int hops = 0, rc;
 
-	if (resolve(t, &t->root, top, 1, &hops, &start) != WALK_OK)
+	if (resolve(t, tree_root(t), top, 1, &hops, &start) != WALK_OK)
 		return -1;
 	buf = xmalloc(cap);
 	len = 0;
-	if (start != &t->root) {
+	if (start->self != NODE_ROOT) {
 		char *p = tree_node_path(t, start);
 
 		len = strlen(p + 1);
@@ -717,7 +762,7 @@ tree_walk(struct tree *t, const char *top, tree_walk_fn fn, void *ctx)
 		if (rc != TREE_WALK_CONTINUE || start->kind != ENTRY_DIR)
 			goto out;
 	}
-	n = start->child;
+	n = NODE(t, start->child);
 	while (n != NULL) {
 		size_t at = len;
 
@@ -731,21 +776,21 @@ tree_walk(struct tree *t, const char *top, tree_walk_fn fn, void *ctx)
 		rc = fn(ctx, buf, len, &st);
 		if (rc == TREE_WALK_STOP)
 			break;
-		if (rc == TREE_WALK_CONTINUE && n->child != NULL) {
-			n = n->child;
+		if (rc == TREE_WALK_CONTINUE && n->child != 0) {
+			n = NODE(t, n->child);
 			continue;
 		}
 		/* Leave n, then every ancestor whose children are done. */
 		len = at;
-		while (n->next == NULL) {
-			n = n->parent;
+		while (n->next == 0) {
+			n = NODE(t, n->parent);
 			if (n == start)
 				goto out;
 			len = len > n->namelen ? len - n->namelen : 0;
 			if (len > 0)
 				len--;	/* the '/' before the name */
 		}
-		n = n->next;
+		n = NODE(t, n->next);
 	}
 out:
 	free(buf);

@@ -142,12 +142,12 @@ tree_largest_files(struct tree *t, size_t n, struct tree_file **out)
 	struct node *m;
 	size_t got;
 
-	for (m = tree_node_next(t, &t->root); m != NULL;
+	for (m = tree_node_next(t, tree_root(t)); m != NULL;
 	    m = tree_node_next(t, m))
 		if ((m->kind == ENTRY_FILE || m->kind == ENTRY_HARDLINK) &&
-		    m->ino != 0 && t->ino[m->ino].size > 0)
-			cand_push(&c, t->ino[m->ino].size, m, m->ino,
-			    t->ino[m->ino].layer, m->kind);
+		    m->data != 0 && t->ino[m->data].size > 0)
+			cand_push(&c, t->ino[m->data].size, m, m->data,
+			    t->ino[m->data].layer, m->kind);
 	got = select_top(t, c.v, c.n, n, 1, out);
 	free(c.v);
 	return got;
@@ -192,16 +192,18 @@ tree_largest_dirs(struct tree *t, size_t n, int maxdepth,
 	struct cands c = { NULL, 0, 0 };
 	size_t nd = 0, dcap = 0, nsh = 0, shcap = 0, i, got;
 	struct node *m;
-	uint32_t pi, k;
+	uint32_t pi, k, ino;
+	uint32_t *dirof;	/* by node id: a directory's index in d[] */
 	int64_t size;
 
+	dirof = xcalloc(t->nextid, sizeof(*dirof));
 	xgrow((void **)&d, &dcap, 1, sizeof(*d));
 	memset(&d[0], 0, sizeof(d[0]));
-	d[0].node = &t->root;
+	d[0].node = tree_root(t);
 	nd = 1;
-	for (m = tree_node_next(t, &t->root); m != NULL;
+	for (m = tree_node_next(t, tree_root(t)); m != NULL;
 	    m = tree_node_next(t, m)) {
-		pi = m->parent == &t->root ? 0 : m->parent->aux;
+		pi = dirof[m->parent];	/* the root's is 0 */
 		if (m->kind == ENTRY_DIR) {
 			xgrow((void **)&d, &dcap, nd + 1, sizeof(*d));
 			d[nd].node = m;
@@ -209,18 +211,19 @@ tree_largest_dirs(struct tree *t, size_t n, int maxdepth,
 			d[nd].stamp = 0;
 			d[nd].depth = d[pi].depth + 1;
 			d[nd].bytes = 0;
-			m->aux = (uint32_t)nd++;
-		} else if (m->ino != 0 && t->ino[m->ino].size > 0) {
-			if (t->ino[m->ino].refs <= 1) {
-				d[pi].bytes += t->ino[m->ino].size;
+			dirof[m->self] = (uint32_t)nd++;
+		} else if ((ino = node_ino(m)) != 0 && t->ino[ino].size > 0) {
+			if (t->ino[ino].refs <= 1) {
+				d[pi].bytes += t->ino[ino].size;
 				continue;
 			}
 			xgrow((void **)&sh, &shcap, nsh + 1, sizeof(*sh));
-			sh[nsh].ino = m->ino;
+			sh[nsh].ino = ino;
 			sh[nsh].dir = pi;
 			nsh++;
 		}
 	}
+	free(dirof);
 	/* Pre-order puts every directory after its parent. */
 	for (i = nd - 1; i > 0; i--)
 		d[d[i].parent].bytes += d[i].bytes;
