@@ -35,17 +35,23 @@
 #define WH_DOUBLE	".wh..wh.."	/* dive never adds names like these */
 #define WH_DOUBLE_LEN	9
 
+/*
+ * 72 bytes: the path index holds one per path of the image, the layer's
+ * tree one per entry of the layer.  The hash is not kept (it is cheap to
+ * compute again); names are at most DIVE_PATH_MAX long.
+ */
+#define DIVE_PATH_MAX	(UINT16_MAX - WH_PREFIX_LEN)
+
 struct dnode {
 	struct dnode *parent;
 	struct dnode *child;
 	struct dnode *prev, *next;
 	struct dnode *hnext;	/* hash chain; free list when unused */
 	const char *name;	/* borrowed, namelen bytes, no NUL */
-	uint32_t namelen;
-	uint32_t hash;
 	int64_t size;		/* tar header size; path index: Σ of visits */
 	int64_t min;		/* path index: smallest visit, -1 before one */
 	uint32_t count;		/* path index: successful visits */
+	uint16_t namelen;
 	uint8_t isdir;		/* the payload says directory */
 	uint8_t inmap;		/* path index: dive made a map entry */
 };
@@ -108,19 +114,24 @@ dn_lookup(const struct dive *d, const struct dnode *parent, const char *name,
 	struct dnode *n;
 
 	for (n = d->bucket[h & (d->nbucket - 1)]; n != NULL; n = n->hnext)
-		if (n->hash == h && n->parent == parent &&
-		    n->namelen == len && memcmp(n->name, name, len) == 0)
+		if (n->parent == parent && n->namelen == len &&
+		    memcmp(n->name, name, len) == 0)
 			return n;
 	return NULL;
+}
+
+/* n's bucket in a table of nbucket, from its parent and name. */
+static size_t
+dn_bucket(const struct dnode *n, size_t nbucket)
+{
+	return ia_name_hash(n->parent, n->name, n->namelen) & (nbucket - 1);
 }
 
 static void
 dn_hash_in(struct dive *d, struct dnode *n)
 {
-	size_t b;
+	size_t b = dn_bucket(n, d->nbucket);
 
-	n->hash = ia_name_hash(n->parent, n->name, n->namelen);
-	b = n->hash & (d->nbucket - 1);
 	n->hnext = d->bucket[b];
 	d->bucket[b] = n;
 }
@@ -130,7 +141,7 @@ dn_hash_out(struct dive *d, struct dnode *n)
 {
 	struct dnode **pp;
 
-	for (pp = &d->bucket[n->hash & (d->nbucket - 1)]; *pp != n;
+	for (pp = &d->bucket[dn_bucket(n, d->nbucket)]; *pp != n;
 	    pp = &(*pp)->hnext)
 		;
 	*pp = n->hnext;
@@ -147,7 +158,7 @@ dn_add(struct dive *d, struct dnode *parent, const char *name, size_t len)
 		for (i = 0; i < d->nbucket; i++)
 			for (n = d->bucket[i]; n != NULL; n = next) {
 				next = n->hnext;
-				b = n->hash & (d->nbucket * 2 - 1);
+				b = dn_bucket(n, d->nbucket * 2);
 				n->hnext = nb[b];
 				nb[b] = n;
 			}
@@ -171,7 +182,7 @@ dn_add(struct dive *d, struct dnode *parent, const char *name, size_t len)
 	memset(n, 0, sizeof(*n));
 	n->parent = parent;
 	n->name = name;
-	n->namelen = (uint32_t)len;
+	n->namelen = (uint16_t)len;
 	dn_hash_in(d, n);
 	n->next = parent->child;
 	if (parent->child != NULL)
@@ -568,7 +579,8 @@ build_layer(struct dive *d, const struct layer_result *r)
 		 * An unsafe name cannot be spelt as dive would see it: it
 		 * counts in the layer's size (dive_compute) but is no path.
 		 */
-		if ((e->flags & ENTRY_F_UNSAFE) || e->path == NULL)
+		if ((e->flags & ENTRY_F_UNSAFE) || e->path == NULL ||
+		    strlen(e->path) > DIVE_PATH_MAX)
 			continue;
 		comps_of_path(d, e->path);
 		if (d->ncomps == 0)
