@@ -308,6 +308,7 @@ audit_run(const struct audit_options *opt, struct audit **out,
 	a->link.n_dlopen = a->kb->n_dlopen;
 	attribute(a);
 	a->profile = opt->profile;
+	a->verify = opt->verify;
 	a->cands = candidates_build(a, a->kb, opt->profile, opt->keep_files);
 	findings_move(&a->findings, &a->cands->findings);
 	advise_run(a);		/* layer order, base image (advise.h) */

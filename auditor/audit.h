@@ -82,6 +82,7 @@ struct audit {
 	struct kb *kb;				/* the knowledge base in force */
 	struct candidates *cands;		/* purposes, ranked candidates */
 	enum profile profile;			/* copied from the options */
+	enum layer_verify verify;		/* copied from the options */
 	struct findings findings;		/* image, layers, tree, packages */
 	size_t cached_layers;			/* taken from opt->cache */
 	int64_t pulled_bytes;			/* blob bytes actually read */

@@ -116,8 +116,8 @@ static const char usage_text[] =
 "  -j, --jobs N             layers read at once (default: number of cores)\n"
 "      --max-ratio N        refuse layers that inflate more than N:1 once\n"
 "                           past 256 MB (default 100)\n"
-"      --verify full|blob|none  hash the blob and the uncompressed tar (full,\n"
-"                           the default), the blob only, or nothing\n"
+"      --verify blob|full|none  check each blob's sha256 (blob, the default),\n"
+"                           the uncompressed tar's (diff_id) too, or nothing\n"
 "      --inflate isal|zlib  gzip by isa-l (default) or libarchive's zlib\n"
 "  -q, --quiet              no progress bar\n"
 "      --profile inference|training\n"
@@ -291,7 +291,7 @@ parse_audit(int argc, char **argv, struct options *o)
 	o->audit.max_ratio = 100;
 	o->audit.ratio_floor = 256LL * 1000 * 1000;
 	o->audit.inflate = INFLATE_ISAL;
-	o->audit.verify = VERIFY_FULL;
+	o->audit.verify = VERIFY_BLOB;
 
 	for (i = 0; i < argc; i++) {
 		const char *arg = argv[i], *val;

@@ -29,25 +29,34 @@
 
 #include "layer_private.h"
 
-#define IN_CHUNK	(256 * 1024)	/* blob bytes per read */
-#define OUT_CHUNK	(256 * 1024)	/* tar bytes per slot */
-#define SLOTS		4		/* slots in the ring */
+#define IN_CHUNK	(256 * 1024)	/* blob bytes per input slot */
+#define IN_SLOTS	8
+#define OUT_CHUNK	(256 * 1024)	/* tar bytes per output slot */
+#define OUT_SLOTS	4
 
 enum mode { MODE_COPY, MODE_ISAL, MODE_ARCHIVE };
 
+/*
+ * Three threads share a pipe: the producer (reads the blob into the input
+ * ring, decodes it into the output ring), the hasher (hashes each input
+ * slot, so that the producer, the slowest stage, does not), and the caller
+ * (takes output slots).  Input slot k (counted from the blob's start) may
+ * be refilled once the decoder is done with it (k < in_used) and the hasher
+ * too (k < in_hashed).  Without threads the producer runs inside
+ * layer_pipe_read() and hashes as it reads.
+ */
 struct layer_pipe {
-	/* The producer's alone once the thread runs (the caller's before). */
+	/* The producer's alone once the threads run (the caller's before). */
 	struct blob_stream *bs;
 	const struct layer_spec *spec;
-	struct digest *blob_sum;	/* NULL: not hashed */
 	enum mode mode;
 	enum layer_compression comp;
-	unsigned char *inbuf;
-	size_t in_len;			/* bytes in inbuf */
-	size_t first_len;		/* the first read, kept for a replay */
-	size_t pending;			/* first-read bytes not handed on */
-	int first_kept;			/* inbuf still holds the first read */
-	int blob_eof, finished, member_end;
+	size_t in_cur;			/* the input slot the decoder reads */
+	int replay;			/* archive: hand slot 0 again first */
+	const unsigned char *stash;	/* a slot fetched ahead (member check) */
+	size_t stash_len;
+	unsigned char carry[4];		/* a member header split over slots */
+	int finished, member_end;
 	int64_t compressed, uncompressed;
 	struct inflate_state *isal;
 	struct archive *raw;
@@ -57,14 +66,21 @@ struct layer_pipe {
 	/* Shared, under lock. */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	unsigned char *slot[SLOTS];
-	size_t slot_len[SLOTS];
-	size_t head, tail;		/* filled: tail..head-1 */
+	struct digest *blob_sum;	/* NULL: not hashed */
+	unsigned char *in[IN_SLOTS];
+	size_t in_len[IN_SLOTS];
+	size_t in_head;			/* input slots filled */
+	size_t in_used;			/* ... the decoder is done with */
+	size_t in_hashed;		/* ... hashed */
+	int in_eof;			/* the blob is read to its end */
+	unsigned char *out[OUT_SLOTS];
+	size_t out_len[OUT_SLOTS];
+	size_t head, tail;		/* output slots filled: tail..head-1 */
 	int done;			/* producer: 1 at the end, -1 failed */
 	int cancel;
-	int holding;			/* the caller reads slot tail */
-	int threaded;
-	pthread_t tid;
+	int holding;			/* the caller reads output slot tail */
+	int threaded, hashing;
+	pthread_t tid, htid;
 };
 
 /* "NAME: problem: detail", unless the producer already said something. */
@@ -79,62 +95,141 @@ fail(struct layer_pipe *p, const char *problem, const char *detail)
 }
 
 /*
- * Read the next blob bytes into buf: hashed, counted, checked against the
- * manifest's size.  Returns the count, 0 at the end, -1 with perr set.
+ * Fill input slot k from the blob: counted, checked against the manifest's
+ * size.  Returns the count, 0 at the end of the blob, -1 with perr set.
  */
 static ssize_t
-blob_read(struct layer_pipe *p, void *buf, size_t cap)
+fill_slot(struct layer_pipe *p, size_t k)
 {
-	ssize_t n;
+	unsigned char *buf = p->in[k % IN_SLOTS];
+	size_t got = 0;
 
-	if (p->blob_eof)
-		return 0;
-	n = p->bs->read(p->bs->ctx, buf, cap, &p->perr);
-	if (n < 0) {
-		p->pfailed = 1;
-		return -1;
-	}
-	if (n == 0) {
-		p->blob_eof = 1;
-		if (p->spec->size >= 0 && p->compressed < p->spec->size) {
-			ia_seterr(&p->perr, IA_EINPUT, "%s: blob is truncated: "
-			    "%lld of %lld bytes", p->spec->name,
-			    (long long)p->compressed, (long long)p->spec->size);
+	while (got < IN_CHUNK) {
+		ssize_t n = p->bs->read(p->bs->ctx, buf + got, IN_CHUNK - got,
+		    &p->perr);
+
+		if (n < 0) {
 			p->pfailed = 1;
 			return -1;
 		}
-		return 0;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		p->compressed += n;
+		if (p->spec->progress != NULL)
+			__atomic_fetch_add(p->spec->progress, n,
+			    __ATOMIC_RELAXED);
+		if (p->spec->size >= 0 && p->compressed > p->spec->size) {
+			ia_seterr(&p->perr, IA_EINPUT, "%s: blob is longer "
+			    "than the %lld bytes the manifest says",
+			    p->spec->name, (long long)p->spec->size);
+			p->pfailed = 1;
+			return -1;
+		}
 	}
-	if (p->blob_sum != NULL)
-		digest_update(p->blob_sum, buf, (size_t)n);
-	p->compressed += n;
-	if (p->spec->progress != NULL)
-		__atomic_fetch_add(p->spec->progress, n, __ATOMIC_RELAXED);
-	if (p->spec->size >= 0 && p->compressed > p->spec->size) {
-		ia_seterr(&p->perr, IA_EINPUT, "%s: blob is longer than the "
-		    "%lld bytes the manifest says", p->spec->name,
+	if (got == 0 && p->spec->size >= 0 && p->compressed < p->spec->size) {
+		ia_seterr(&p->perr, IA_EINPUT, "%s: blob is truncated: %lld of "
+		    "%lld bytes", p->spec->name, (long long)p->compressed,
 		    (long long)p->spec->size);
 		p->pfailed = 1;
 		return -1;
 	}
+	return (ssize_t)got;
+}
+
+/*
+ * The decoder is done with its slot: read the next one.  Returns its
+ * bytes in *buf, 0 at the end of the blob, -1 with perr set.
+ */
+static ssize_t
+next_input(struct layer_pipe *p, const unsigned char **buf)
+{
+	size_t k;
+	ssize_t n;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->in_used < p->in_head)
+		p->in_used = p->in_head;
+	pthread_cond_broadcast(&p->cond);
+	while (p->hashing && p->in_head - p->in_hashed >= IN_SLOTS &&
+	    !p->cancel)
+		pthread_cond_wait(&p->cond, &p->lock);
+	k = p->in_head;
+	pthread_mutex_unlock(&p->lock);
+	if (p->in_eof)
+		return 0;
+
+	n = fill_slot(p, k);
+	if (n > 0 && !p->hashing && p->blob_sum != NULL)
+		digest_update(p->blob_sum, p->in[k % IN_SLOTS], (size_t)n);
+
+	pthread_mutex_lock(&p->lock);
+	if (n > 0) {
+		p->in_len[k % IN_SLOTS] = (size_t)n;
+		p->in_head++;
+		p->in_cur = k;
+	} else if (n == 0) {
+		p->in_eof = 1;
+	}
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	*buf = p->in[k % IN_SLOTS];
 	return n;
 }
 
-/* libarchive's read callback: the first read again, then the blob. */
+/* Read the rest of the blob, for its digest. */
+static ssize_t
+skip_input(struct layer_pipe *p)
+{
+	const unsigned char *buf;
+	ssize_t n;
+
+	while ((n = next_input(p, &buf)) > 0)
+		;
+	return n;
+}
+
+static void *
+hasher(void *arg)
+{
+	struct layer_pipe *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		size_t k;
+
+		while (p->in_hashed == p->in_head && !p->in_eof && !p->cancel)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->cancel || p->in_hashed == p->in_head)
+			break;
+		k = p->in_hashed % IN_SLOTS;
+		pthread_mutex_unlock(&p->lock);
+		digest_update(p->blob_sum, p->in[k], p->in_len[k]);
+		pthread_mutex_lock(&p->lock);
+		p->in_hashed++;
+		pthread_cond_broadcast(&p->cond);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* libarchive's read callback: slot 0 again (it was sniffed), then on. */
 static la_ssize_t
 archive_blob(struct archive *a, void *ctx, const void **buf)
 {
 	struct layer_pipe *p = ctx;
+	const unsigned char *b;
 	ssize_t n;
 
 	(void)a;
-	*buf = p->inbuf;
-	if (p->pending > 0) {
-		n = (ssize_t)p->pending;
-		p->pending = 0;
-		return n;
+	if (p->replay) {
+		p->replay = 0;
+		*buf = p->in[0];
+		return (la_ssize_t)p->in_len[0];
 	}
-	return blob_read(p, p->inbuf, IN_CHUNK);
+	n = next_input(p, &b);
+	*buf = b;
+	return n;
 }
 
 static enum ia_status
@@ -143,7 +238,7 @@ open_archive(struct layer_pipe *p)
 	struct archive_entry *e;
 
 	p->mode = MODE_ARCHIVE;
-	p->pending = p->first_len;
+	p->replay = 1;
 	p->raw = archive_read_new();
 	if (p->comp == COMP_GZIP)
 		archive_read_support_filter_gzip(p->raw);
@@ -199,36 +294,43 @@ isal_reason(int ret)
 	}
 }
 
-/*
- * Make sure at least want unread bytes are in inbuf (fewer at the blob's
- * end): what is left moves to the front, and more is read after it.
- */
-static int
-isal_fill(struct layer_pipe *p, size_t want)
-{
-	struct inflate_state *s = p->isal;
-
-	while (s->avail_in < want && !p->blob_eof) {
-		ssize_t n;
-
-		if (s->avail_in > 0 && s->next_in != p->inbuf)
-			memmove(p->inbuf, s->next_in, s->avail_in);
-		s->next_in = p->inbuf;
-		p->first_kept = 0;
-		n = blob_read(p, p->inbuf + s->avail_in, IN_CHUNK - s->avail_in);
-		if (n < 0)
-			return -1;
-		s->avail_in += (uint32_t)n;
-	}
-	return 0;
-}
-
 /* As libarchive's gzip filter decides: another member starts here. */
 static int
-gzip_member(const unsigned char *b, size_t n)
+gzip_member(const unsigned char *b)
 {
-	return n >= 4 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8 &&
-	    (b[3] & 0xe0) == 0;
+	return b[0] == 0x1f && b[1] == 0x8b && b[2] == 8 && (b[3] & 0xe0) == 0;
+}
+
+/*
+ * A member has ended: does another follow?  Its first four bytes may lie
+ * over two slots; then the rest of this slot goes to the carry and the
+ * next slot waits in the stash.  Returns 1, 0 (the end: what follows is
+ * hashed only) or -1.
+ */
+static int
+next_member(struct layer_pipe *p)
+{
+	struct inflate_state *s = p->isal;
+	const unsigned char *b;
+	size_t k = s->avail_in;
+	ssize_t n;
+
+	if (k >= 4)
+		return gzip_member(s->next_in);
+	memcpy(p->carry, s->next_in, k);
+	n = next_input(p, &b);
+	if (n < 0)
+		return -1;
+	if (k + (size_t)n < 4)
+		return 0;
+	memcpy(p->carry + k, b, 4 - k);
+	if (!gzip_member(p->carry))
+		return 0;
+	p->stash = b;
+	p->stash_len = (size_t)n;
+	s->next_in = p->carry;
+	s->avail_in = (uint32_t)k;
+	return 1;
 }
 
 static ssize_t
@@ -242,10 +344,11 @@ isal_out(struct layer_pipe *p, unsigned char *out, size_t cap)
 		int ret;
 
 		if (p->member_end) {
-			if (isal_fill(p, 4) < 0)
+			int more = next_member(p);
+
+			if (more < 0)
 				return -1;
-			if (!gzip_member(s->next_in, s->avail_in)) {
-				/* The end; anything after is hashed only. */
+			if (more == 0) {
 				p->finished = 1;
 				break;
 			}
@@ -254,20 +357,28 @@ isal_out(struct layer_pipe *p, unsigned char *out, size_t cap)
 			p->member_end = 0;
 		}
 		if (s->avail_in == 0) {
-			if (isal_fill(p, 1) < 0)
+			const unsigned char *b = p->stash;
+			ssize_t n = (ssize_t)p->stash_len;
+
+			p->stash = NULL;
+			if (b == NULL)
+				n = next_input(p, &b);
+			if (n < 0)
 				return -1;
-			if (s->avail_in == 0)
+			if (n == 0)
 				return fail(p, "truncated or corrupt gzip data",
 				    "the stream ends inside a member");
+			s->next_in = (uint8_t *)(uintptr_t)b;
+			s->avail_in = (uint32_t)n;
 		}
 		ret = isal_inflate(s);
 		if (ret < 0) {
 			/*
-			 * Nothing decoded yet and the first read still in
-			 * hand: let libarchive try the same bytes.
+			 * Nothing decoded yet and still in the first slot:
+			 * let libarchive try the same bytes.
 			 */
 			if (p->uncompressed == 0 && s->next_out == out &&
-			    p->first_kept) {
+			    p->in_head == 1) {
 				if (open_archive(p) != IA_OK)
 					return -1;
 				return archive_out(p, out, cap);
@@ -289,6 +400,7 @@ isal_out(struct layer_pipe *p, unsigned char *out, size_t cap)
 static ssize_t
 produce(struct layer_pipe *p, unsigned char *out, size_t cap)
 {
+	const unsigned char *b;
 	ssize_t n = 0;
 
 	if (p->pfailed)
@@ -296,13 +408,15 @@ produce(struct layer_pipe *p, unsigned char *out, size_t cap)
 	if (!p->finished) {
 		switch (p->mode) {
 		case MODE_COPY:
-			if (p->pending > 0) {
-				n = (ssize_t)p->pending;
-				memcpy(out, p->inbuf, p->pending);
-				p->pending = 0;
+			if (p->replay) {
+				p->replay = 0;
+				b = p->in[0];
+				n = (ssize_t)p->in_len[0];
 			} else {
-				n = blob_read(p, out, cap);
+				n = next_input(p, &b);
 			}
+			if (n > 0)
+				memcpy(out, b, (size_t)n);
 			break;
 		case MODE_ISAL:
 			n = isal_out(p, out, cap);
@@ -316,9 +430,7 @@ produce(struct layer_pipe *p, unsigned char *out, size_t cap)
 		return -1;
 	if (n == 0) {
 		p->finished = 1;
-		while ((n = blob_read(p, p->inbuf, IN_CHUNK)) > 0)
-			;
-		return n;
+		return skip_input(p);
 	}
 	p->uncompressed += n;
 	if (p->uncompressed > p->spec->ratio_floor &&
@@ -346,24 +458,27 @@ producer(void *arg)
 		ssize_t n;
 
 		pthread_mutex_lock(&p->lock);
-		while (p->head - p->tail == SLOTS && !p->cancel)
+		while (p->head - p->tail == OUT_SLOTS && !p->cancel)
 			pthread_cond_wait(&p->cond, &p->lock);
 		if (p->cancel) {
 			pthread_mutex_unlock(&p->lock);
 			return NULL;
 		}
-		k = p->head % SLOTS;
-		buf = p->slot[k];
+		k = p->head % OUT_SLOTS;
+		buf = p->out[k];
 		pthread_mutex_unlock(&p->lock);
 
 		n = produce(p, buf, OUT_CHUNK);
 
 		pthread_mutex_lock(&p->lock);
 		if (n > 0) {
-			p->slot_len[k] = (size_t)n;
+			p->out_len[k] = (size_t)n;
 			p->head++;
 		} else {
 			p->done = n == 0 ? 1 : -1;
+			/* The hasher stops at the end, or now. */
+			if (n < 0)
+				p->in_eof = 1;
 		}
 		pthread_cond_broadcast(&p->cond);
 		pthread_mutex_unlock(&p->lock);
@@ -383,17 +498,35 @@ sniff(const unsigned char *m, size_t n)
 	return COMP_NONE;
 }
 
+/* Stop both threads (each stops at once, or at its end) and wait. */
+static void
+stop_threads(struct layer_pipe *p, int cancel)
+{
+	pthread_mutex_lock(&p->lock);
+	if (cancel)
+		p->cancel = 1;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	if (p->threaded)
+		pthread_join(p->tid, NULL);
+	if (p->hashing)
+		pthread_join(p->htid, NULL);
+	p->threaded = p->hashing = 0;
+}
+
 static void
 pipe_free(struct layer_pipe *p)
 {
 	size_t k;
 
+	stop_threads(p, 1);
 	archive_read_free(p->raw);
 	free(p->isal);
 	digest_free(p->blob_sum);
-	free(p->inbuf);
-	for (k = 0; k < SLOTS; k++)
-		free(p->slot[k]);
+	for (k = 0; k < IN_SLOTS; k++)
+		free(p->in[k]);
+	for (k = 0; k < OUT_SLOTS; k++)
+		free(p->out[k]);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
 	free(p);
@@ -415,12 +548,13 @@ layer_pipe_open(struct layer_pipe **out, struct blob_stream *bs,
 	pthread_cond_init(&p->cond, NULL);
 	if (spec->verify != VERIFY_NONE)
 		p->blob_sum = digest_new();
-	p->inbuf = xmalloc(IN_CHUNK);
-	p->threaded = !spec->inline_decode;
-	for (k = 0; k < (p->threaded ? SLOTS : 1); k++)
-		p->slot[k] = xmalloc(OUT_CHUNK);
+	for (k = 0; k < IN_SLOTS; k++)
+		p->in[k] = xmalloc(IN_CHUNK);
+	for (k = 0; k < (spec->inline_decode ? 1 : OUT_SLOTS); k++)
+		p->out[k] = xmalloc(OUT_CHUNK);
 
-	n = blob_read(p, p->inbuf, IN_CHUNK);
+	/* The first slot, read here: it says what the blob is. */
+	n = fill_slot(p, 0);
 	if (n < 0) {
 		*err = p->perr;
 		st = IA_EINPUT;
@@ -432,8 +566,9 @@ layer_pipe_open(struct layer_pipe **out, struct blob_stream *bs,
 		    spec->size > 0 ? ": truncated" : "");
 		goto done;
 	}
-	p->first_len = p->pending = (size_t)n;
-	p->comp = sniff(p->inbuf, (size_t)n);
+	p->in_len[0] = (size_t)n;
+	p->in_head = 1;
+	p->comp = sniff(p->in[0], (size_t)n);
 	if (spec->compression != COMP_UNKNOWN && p->comp != spec->compression) {
 		st = ia_seterr(err, IA_EINPUT, "%s: the media type says %s but "
 		    "the data is %s", spec->name,
@@ -443,22 +578,33 @@ layer_pipe_open(struct layer_pipe **out, struct blob_stream *bs,
 	}
 	if (p->comp == COMP_NONE) {
 		p->mode = MODE_COPY;
+		p->replay = 1;
 	} else if (p->comp == COMP_GZIP && spec->inflate == INFLATE_ISAL) {
 		p->mode = MODE_ISAL;
 		p->isal = xmalloc(sizeof(*p->isal));
 		isal_inflate_init(p->isal);
 		p->isal->crc_flag = ISAL_GZIP;
-		p->isal->next_in = p->inbuf;
+		p->isal->next_in = p->in[0];
 		p->isal->avail_in = (uint32_t)n;
-		p->pending = 0;
-		p->first_kept = 1;
 	} else if (open_archive(p) != IA_OK) {
 		*err = p->perr;
 		st = IA_EINPUT;
 		goto done;
 	}
-	if (p->threaded && pthread_create(&p->tid, NULL, producer, p) != 0)
-		p->threaded = 0;	/* decode on this thread, then */
+	if (!spec->inline_decode) {
+		/* Either thread may fail to start: its work is done inline. */
+		if (p->blob_sum != NULL &&
+		    pthread_create(&p->htid, NULL, hasher, p) == 0)
+			p->hashing = 1;
+		else if (p->blob_sum != NULL)
+			digest_update(p->blob_sum, p->in[0], p->in_len[0]);
+		if (pthread_create(&p->tid, NULL, producer, p) == 0)
+			p->threaded = 1;
+		else
+			p->out[0] = p->out[0] ? p->out[0] : xmalloc(OUT_CHUNK);
+	} else if (p->blob_sum != NULL) {
+		digest_update(p->blob_sum, p->in[0], p->in_len[0]);
+	}
 done:
 	if (st != IA_OK) {
 		pipe_free(p);
@@ -480,10 +626,10 @@ layer_pipe_read(struct layer_pipe *p, const void **buf, struct ia_error *err)
 	ssize_t n;
 
 	if (!p->threaded) {
-		n = produce(p, p->slot[0], OUT_CHUNK);
+		n = produce(p, p->out[0], OUT_CHUNK);
 		if (n < 0)
 			*err = p->perr;
-		*buf = p->slot[0];
+		*buf = p->out[0];
 		return n;
 	}
 	pthread_mutex_lock(&p->lock);
@@ -498,10 +644,10 @@ layer_pipe_read(struct layer_pipe *p, const void **buf, struct ia_error *err)
 		n = p->done > 0 ? 0 : -1;
 		if (n < 0)
 			*err = p->perr;
-		*buf = p->slot[0];
+		*buf = p->out[0];
 	} else {
-		n = (ssize_t)p->slot_len[p->tail % SLOTS];
-		*buf = p->slot[p->tail % SLOTS];
+		n = (ssize_t)p->out_len[p->tail % OUT_SLOTS];
+		*buf = p->out[p->tail % OUT_SLOTS];
 		p->holding = 1;
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -516,13 +662,8 @@ layer_pipe_close(struct layer_pipe *p, struct layer_pipe_result *out,
 
 	if (p == NULL)
 		return IA_OK;
-	if (p->threaded) {
-		pthread_mutex_lock(&p->lock);
-		p->cancel = 1;
-		pthread_cond_broadcast(&p->cond);
-		pthread_mutex_unlock(&p->lock);
-		pthread_join(p->tid, NULL);
-	}
+	/* Read to the end: the hasher finishes the last slots first. */
+	stop_threads(p, out == NULL || !p->finished || p->pfailed);
 	if (out != NULL) {
 		memset(out, 0, sizeof(*out));
 		if (!p->finished || p->pfailed) {

@@ -175,6 +175,8 @@ build_image(const struct audit *a)
 	rep_str(o, "config_digest", img->config_digest);
 	rep_str(o, "platform", img->platform);
 	rep_str(o, "created", img->created);
+	rep_str(o, "verified", a->verify == VERIFY_FULL ? "full" :
+	    a->verify == VERIFY_BLOB ? "blob" : "none");
 	add_raw_json(o, "entrypoint", img->entrypoint);
 	add_raw_json(o, "cmd", img->cmd);
 	return o;

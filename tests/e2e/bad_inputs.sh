@@ -116,13 +116,19 @@ fi
 
 # A config whose diff_id for layer 1 is not the sha256 of that layer's tar
 # (the blobs themselves are intact, config/manifest/index digests are
-# updated to match): only hashing the uncompressed stream can tell.
+# updated to match): only hashing the uncompressed stream can tell, which
+# --verify=full does.  The default (--verify=blob) checks the blobs only:
+# it reads the image, and says so in the report (image.verified).
 if [ -d "$IMAGES/basic/oci-gzip" ]; then
 	rm -rf "$T/wrong-diffid"
 	if cp -r "$IMAGES/basic/oci-gzip" "$T/wrong-diffid" &&
 	    python3 "$E2E_DIR/mutate.py" "$T/wrong-diffid" wrong-diff-id; then
 		refuse "config diff_id does not match the layer" "diff_id" "$T/wrong-diffid" \
-		    --quiet "$T/wrong-diffid"
+		    --quiet --verify=full "$T/wrong-diffid"
+		run_ia blobonly audit --format json --quiet "$T/wrong-diffid"
+		expect_rc 0 "wrong diff_id, --verify=blob (the default): read" &&
+		    check "the report says only blobs were verified $(last_run)" \
+		    python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["image"]["verified"] != "blob")' "$OUT"
 	else
 		fail "could not make the wrong-diff_id image"
 	fi
