@@ -81,10 +81,12 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/*.h $(LIBOBJS) | $(BUILD)/
 ## test-images: build the deterministic test images into build/test-images
 test-images: $(BUILD)/test-images/.stamp
 
-$(BUILD)/test-images/.stamp: test-images/build.py test-images/pairs.py
+$(BUILD)/test-images/.stamp: test-images/build.py test-images/pairs.py \
+    test-images/gzipvariants.py
 	rm -rf $(BUILD)/test-images
 	python3 test-images/build.py $(BUILD)/test-images
 	python3 test-images/pairs.py $(BUILD)/test-images
+	python3 test-images/gzipvariants.py $(BUILD)/test-images
 	touch $@
 
 unit: $(UNITBINS)

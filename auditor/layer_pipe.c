@@ -25,6 +25,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <isa-l/crc.h>
 #include <isa-l/igzip_lib.h>
 
 #include "layer_private.h"
@@ -56,7 +57,7 @@ struct layer_pipe {
 	const unsigned char *stash;	/* a slot fetched ahead (member check) */
 	size_t stash_len;
 	unsigned char carry[4];		/* a member header split over slots */
-	int finished, member_end;
+	int finished, member_end, member_start;
 	int64_t compressed, uncompressed;
 	struct inflate_state *isal;
 	struct archive *raw;
@@ -301,6 +302,24 @@ gzip_member(const unsigned char *b)
 	return b[0] == 0x1f && b[1] == 0x8b && b[2] == 8 && (b[3] & 0xe0) == 0;
 }
 
+/* More input for the decoder: the stash, or the next slot. */
+static ssize_t
+refill(struct layer_pipe *p)
+{
+	struct inflate_state *s = p->isal;
+	const unsigned char *b = p->stash;
+	ssize_t n = (ssize_t)p->stash_len;
+
+	p->stash = NULL;
+	if (b == NULL)
+		n = next_input(p, &b);
+	if (n > 0) {
+		s->next_in = (uint8_t *)(uintptr_t)b;
+		s->avail_in = (uint32_t)n;
+	}
+	return n;
+}
+
 /*
  * A member has ended: does another follow?  Its first four bytes may lie
  * over two slots; then the rest of this slot goes to the carry and the
@@ -333,6 +352,114 @@ next_member(struct layer_pipe *p)
 	return 1;
 }
 
+/*
+ * A member's header (RFC 1952), read here rather than by isa-l, whose
+ * parser (2.30) loses its place when a header with FHCRC spans two reads:
+ * fixed part, FEXTRA, FNAME, FCOMMENT, FHCRC (checked, as gzip and Go
+ * check it).  Leaves next_in at the deflate data.  Returns 0 or -1.
+ */
+enum { GZ_FIXED, GZ_XLEN, GZ_EXTRA, GZ_NAME, GZ_COMMENT, GZ_HCRC, GZ_DONE };
+
+static int
+gz_next_state(int st, unsigned flg)
+{
+	switch (st) {
+	case GZ_FIXED:
+		if (flg & 0x04)
+			return GZ_XLEN;
+		/* FALLTHROUGH */
+	case GZ_EXTRA:
+		if (flg & 0x08)
+			return GZ_NAME;
+		/* FALLTHROUGH */
+	case GZ_NAME:
+		if (flg & 0x10)
+			return GZ_COMMENT;
+		/* FALLTHROUGH */
+	case GZ_COMMENT:
+		if (flg & 0x02)
+			return GZ_HCRC;
+		/* FALLTHROUGH */
+	default:
+		return GZ_DONE;
+	}
+}
+
+static int
+gz_header(struct layer_pipe *p)
+{
+	struct inflate_state *s = p->isal;
+	unsigned char fixed[10];
+	size_t need = 10, got = 0;
+	uint32_t crc = 0;
+	unsigned flg = 0;
+	int st = GZ_FIXED;
+
+	while (st != GZ_DONE) {
+		const unsigned char *in;
+		size_t take;
+
+		if (s->avail_in == 0) {
+			ssize_t n = refill(p);
+
+			if (n < 0)
+				return -1;
+			if (n == 0)
+				return (int)fail(p, "truncated or corrupt gzip "
+				    "data", "the stream ends inside a member "
+				    "header");
+		}
+		in = s->next_in;
+		take = s->avail_in;
+		if (st == GZ_NAME || st == GZ_COMMENT) {
+			const unsigned char *nul = memchr(in, 0, take);
+
+			if (nul != NULL)
+				take = (size_t)(nul - in) + 1;
+		} else if (take > need - got) {
+			take = need - got;
+		}
+		if (st != GZ_HCRC)
+			crc = crc32_gzip_refl(crc, in, take);
+		if (st != GZ_EXTRA && st != GZ_NAME && st != GZ_COMMENT)
+			memcpy(fixed + got, in, take);
+		s->next_in += take;
+		s->avail_in -= (uint32_t)take;
+		if (st == GZ_NAME || st == GZ_COMMENT) {
+			if (in[take - 1] == 0)
+				st = gz_next_state(st, flg);
+			continue;
+		}
+		got += take;
+		if (got < need)
+			continue;
+		switch (st) {
+		case GZ_FIXED:
+			if (!gzip_member(fixed))
+				return (int)fail(p, "truncated or corrupt gzip "
+				    "data", "not a gzip member header");
+			flg = fixed[3];
+			break;
+		case GZ_XLEN:
+			need = (size_t)fixed[0] | (size_t)fixed[1] << 8;
+			got = 0;
+			st = need > 0 ? GZ_EXTRA : gz_next_state(GZ_EXTRA, flg);
+			continue;
+		case GZ_HCRC:
+			if (((size_t)fixed[0] | (size_t)fixed[1] << 8) !=
+			    (crc & 0xffff))
+				return (int)fail(p, "truncated or corrupt gzip "
+				    "data", "the header's CRC (FHCRC) does not "
+				    "match the header");
+			break;
+		}
+		st = gz_next_state(st, flg);
+		need = 2;
+		got = 0;
+	}
+	return 0;
+}
+
 static ssize_t
 isal_out(struct layer_pipe *p, unsigned char *out, size_t cap)
 {
@@ -352,24 +479,36 @@ isal_out(struct layer_pipe *p, unsigned char *out, size_t cap)
 				p->finished = 1;
 				break;
 			}
-			isal_inflate_reset(s);
-			s->crc_flag = ISAL_GZIP;
 			p->member_end = 0;
+			p->member_start = 1;
+		}
+		if (p->member_start) {
+			uint8_t *next_in, *next_out;
+			uint32_t avail_in, avail_out;
+
+			if (gz_header(p) < 0)
+				return -1;
+			/* Deflate data, then the trailer, checked by isa-l. */
+			next_in = s->next_in;
+			avail_in = s->avail_in;
+			next_out = s->next_out;
+			avail_out = s->avail_out;
+			isal_inflate_reset(s);
+			s->crc_flag = ISAL_GZIP_NO_HDR_VER;
+			s->next_in = next_in;
+			s->avail_in = avail_in;
+			s->next_out = next_out;
+			s->avail_out = avail_out;
+			p->member_start = 0;
 		}
 		if (s->avail_in == 0) {
-			const unsigned char *b = p->stash;
-			ssize_t n = (ssize_t)p->stash_len;
+			ssize_t n = refill(p);
 
-			p->stash = NULL;
-			if (b == NULL)
-				n = next_input(p, &b);
 			if (n < 0)
 				return -1;
 			if (n == 0)
 				return fail(p, "truncated or corrupt gzip data",
 				    "the stream ends inside a member");
-			s->next_in = (uint8_t *)(uintptr_t)b;
-			s->avail_in = (uint32_t)n;
 		}
 		ret = isal_inflate(s);
 		if (ret < 0) {
@@ -378,7 +517,7 @@ isal_out(struct layer_pipe *p, unsigned char *out, size_t cap)
 			 * let libarchive try the same bytes.
 			 */
 			if (p->uncompressed == 0 && s->next_out == out &&
-			    p->in_head == 1) {
+			    p->in_head == 1 && ret != ISAL_INCORRECT_CHECKSUM) {
 				if (open_archive(p) != IA_OK)
 					return -1;
 				return archive_out(p, out, cap);
@@ -583,7 +722,7 @@ layer_pipe_open(struct layer_pipe **out, struct blob_stream *bs,
 		p->mode = MODE_ISAL;
 		p->isal = xmalloc(sizeof(*p->isal));
 		isal_inflate_init(p->isal);
-		p->isal->crc_flag = ISAL_GZIP;
+		p->member_start = 1;
 		p->isal->next_in = p->in[0];
 		p->isal->avail_in = (uint32_t)n;
 	} else if (open_archive(p) != IA_OK) {

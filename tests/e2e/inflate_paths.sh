@@ -27,7 +27,10 @@
 #     bad CRC32, bad ISIZE), each as an OCI layout
 #     and a go-containerregistry docker archive, with --verify=full: both
 #     paths give the exit status variants.json records (0, or 2 for the
-#     broken ones); when 0, identical JSON and text and the numbers of the
+#     broken ones; the one difference by design: libarchive's gzip filter
+#     checks no CRC, so the four variants broken only in a header or
+#     trailer checksum read under --inflate=zlib, zlib_rc 0, and isa-l's
+#     refusal names the CRC); when 0, identical JSON and text and the numbers of the
 #     builder's expected.json (check.py expected: files, bytes, tar_bytes,
 #     diff_id, digests, final tree); when 2 (JSON only), one line on stderr,
 #     "imgaudit: ", naming the input and layer 1, saying truncated or
@@ -255,20 +258,23 @@ mapfile -t variants < <(python3 -c '
 import json, sys
 for v in json.load(open(sys.argv[1])):
     for f in v["formats"]:
-        print("\t".join([v["name"], f, str(v["rc"])]))' "$G/variants.json")
+        print("\t".join([v["name"], f, str(v["rc"]),
+            str(v.get("zlib_rc", v["rc"]))]))' "$G/variants.json")
 [ ${#variants[@]} -ge 26 ] || fail "$G/variants.json lists ${#variants[@]} images, want 13 x 2"
 
 for line in "${variants[@]}"; do
-	IFS=$'\t' read -r name f want <<<"$line"
+	IFS=$'\t' read -r name f iwant zwant <<<"$line"
 	img=$G/$name/$f
 	label="gzipvariants/$name/$f"
 	for fmt in json text; do
 		# A refusal is the same in any format: said once, in JSON.
-		[ "$fmt" = text ] && [ "$want" -ne 0 ] && continue
+		[ "$fmt" = text ] && [ "$iwant" -ne 0 ] && continue
 		n=$((n + 1))
 		modes=(zlib isal)
 		[ "$fmt" = json ] && modes+=(default)
 		for mode in "${modes[@]}"; do
+			want=$iwant
+			[ "$mode" = zlib ] && want=$zwant
 			ia "$mode$n" "$mode" audit --quiet --top 10 "${VERIFY_FULL[@]}" \
 			    --format "$fmt" "$img"
 			expect_rc "$want" "$label $fmt --inflate=$mode" || continue
@@ -281,7 +287,13 @@ for line in "${variants[@]}"; do
 				    grep -qE ': layer 1 .*(truncated|corrupt)' "$ERR"
 			fi
 		done
-		agree "$label $fmt: zlib and isal" "zlib$n" "isal$n"
+		# The one documented difference: libarchive checks no gzip CRC.
+		if [ "$iwant" -eq "$zwant" ]; then
+			agree "$label $fmt: zlib and isal" "zlib$n" "isal$n"
+		else
+			check "[$CMD] isa-l says which checksum is wrong" \
+			    grep -qE 'CRC' "$T/isal$n.err"
+		fi
 		[ "$fmt" = json ] && agree "$label $fmt: default and isal" "default$n" "isal$n"
 	done
 done
