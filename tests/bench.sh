@@ -17,6 +17,8 @@
 #
 #   imgaudit          imgaudit audit --quiet --format json -o FILE LAYOUT
 #   imgaudit zlib     the same with --inflate=zlib (if the binary has it)
+#   --verify=blob     the same hashing the blob only (if the binary has
+#   --verify=none     --verify), and hashing nothing
 #   imgaudit -j1      the same with --jobs 1
 #   scan cold         imgaudit scan of the image pushed to a local registry
 #                     (docker-registry), into an empty database
@@ -178,7 +180,8 @@ fi
 rows=(imgaudit)			# in table order; each has a file $T/NAME
 ia=("$IMGAUDIT" audit --quiet --format json)
 
-# --inflate=zlib: probed on a one-file image (build.py's writer).
+# The options of issue 9 (--inflate, --verify), probed on a one-file image
+# (build.py's writer): a binary without one skips its rows.
 python3 - "$REPO/test-images" "$T/probe" <<'EOF' || die "cannot write the probe image"
 import sys
 sys.dont_write_bytecode = True
@@ -191,16 +194,20 @@ build.write_formats(sys.argv[2], img, ["oci-gzip"])
 EOF
 "${ia[@]}" -o "$T/probe.json" "$T/probe/oci-gzip" >/dev/null 2>"$T/probe.err" ||
     die "imgaudit fails on a one-file image (exit $?): $(head -n 1 "$T/probe.err")"
-"${ia[@]}" -o "$T/probe.json" --inflate=zlib "$T/probe/oci-gzip" >/dev/null 2>"$T/probe.err"
-rc=$?
-if [ "$rc" -eq 0 ]; then
-	rows+=(imgaudit-zlib)
-elif [ "$rc" -eq 2 ] && grep -q 'unknown option' "$T/probe.err"; then
-	note "imgaudit zlib skipped: the binary has no --inflate=zlib"
-else
-	note "imgaudit zlib skipped: --inflate=zlib fails on a one-file image" \
-	    "(exit $rc): $(head -n 1 "$T/probe.err")"
-fi
+declare -A opt=([imgaudit-zlib]=--inflate=zlib [imgaudit-vblob]=--verify=blob
+    [imgaudit-vnone]=--verify=none)
+for r in imgaudit-zlib imgaudit-vblob imgaudit-vnone; do
+	"${ia[@]}" -o "$T/probe.json" "${opt[$r]}" "$T/probe/oci-gzip" >/dev/null 2>"$T/probe.err"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		rows+=("$r")
+	elif [ "$rc" -eq 2 ] && grep -q 'unknown option' "$T/probe.err"; then
+		note "row ${opt[$r]} skipped: the binary has no ${opt[$r]%%=*}"
+	else
+		note "row ${opt[$r]} skipped: it fails on a one-file image" \
+		    "(exit $rc): $(head -n 1 "$T/probe.err")"
+	fi
+done
 rows+=(imgaudit-j1)
 
 # The layer-result cache: the image in a local registry, as bench:1, and
@@ -276,8 +283,8 @@ for ((i = 0; i < REPEAT; i++)); do
 	for r in "${rows[@]}"; do
 		case $r in
 		imgaudit) measure "$r" "${ia[@]}" -o "$report" "$layout" ;;
-		imgaudit-zlib)
-			measure "$r" "${ia[@]}" -o "$T/report-zlib.json" --inflate=zlib "$layout" ;;
+		imgaudit-zlib | imgaudit-vblob | imgaudit-vnone)
+			measure "$r" "${ia[@]}" -o "$T/report-$r.json" "${opt[$r]}" "$layout" ;;
 		imgaudit-j1) measure "$r" "${ia[@]}" -o "$T/report-j1.json" --jobs 1 "$layout" ;;
 		scan-cold)
 			rm -f "$T/scan.db" "$T/scan.db-wal" "$T/scan.db-shm"
@@ -299,8 +306,8 @@ final_files=$(python3 -c 'import json,sys
 print(json.load(open(sys.argv[1]))["totals"]["final_files"])' "$report") ||
     die "no totals.final_files in imgaudit's report"
 same=
-if [ -f "$T/report-zlib.json" ]; then
-	if cmp -s "$report" "$T/report-zlib.json"; then same=identical; else same=DIFFERENT; fi
+if [ -f "$T/report-imgaudit-zlib.json" ]; then
+	if cmp -s "$report" "$T/report-imgaudit-zlib.json"; then same=identical; else same=DIFFERENT; fi
 fi
 
 # ---- the table --------------------------------------------------------------------
@@ -318,6 +325,7 @@ def med(name):
     return [statistics.median(c) for c in zip(*runs)]
 
 labels = {"imgaudit": "imgaudit audit", "imgaudit-zlib": "imgaudit --inflate=zlib",
+          "imgaudit-vblob": "imgaudit --verify=blob", "imgaudit-vnone": "imgaudit --verify=none",
           "imgaudit-j1": "imgaudit --jobs 1", "scan-cold": "scan, cold (empty db)",
           "scan-warm": "scan, warm (layers cached)", "scan-stored": "scan, report stored",
           "igzip2": "igzip -dc, 2 at a time", "gzip": "gzip -dc (each blob)",
