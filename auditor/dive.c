@@ -19,204 +19,411 @@
  *  - per path (a whiteout counts for the path it deletes): Σ sizes, the
  *    smallest size, and how many visits.
  *
- * Nodes of the three trees used here (the current layer, the stacked lower
- * layers, the index of visited paths) share one hash table keyed by
- * (parent, name); names are borrowed from the layer entries.
+ * The current layer's tree and the stacked lower layers share one pool of
+ * nodes and one hash table keyed by (parent, name); the index of visited
+ * paths, which outlives them, has smaller records in a pool of its own.
+ * Names are borrowed from the layer entries.  The trees of a layer are
+ * dropped once it is counted, and the stack after the last layer with a
+ * whiteout, so the peak is the index and the largest layer's tree.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dive.h"
 
-#define CHUNK_NODES	4096
 #define WH_PREFIX	".wh."
 #define WH_PREFIX_LEN	4
 #define WH_DOUBLE	".wh..wh.."	/* dive never adds names like these */
 #define WH_DOUBLE_LEN	9
 
 /*
- * 72 bytes: the path index holds one per path of the image, the layer's
- * tree one per entry of the layer.  The hash is not kept (it is cheap to
- * compute again); names are at most DIVE_PATH_MAX long.
+ * Names are at most DIVE_PATH_MAX long: a path over it (only a cached
+ * result could hold one) is left out of dive's trees.
  */
 #define DIVE_PATH_MAX	(UINT16_MAX - WH_PREFIX_LEN)
 
+/*
+ * Two kinds of node, each in a pool of its own, referring to each other
+ * by 32-bit id (0 is "none"): an image of a million files has a million
+ * of each at the peak, the path index and the largest layer's tree.
+ *
+ * A tree node (40 bytes) is one name of the current layer's tree or of
+ * the stacked lower layers.  The hash is not kept; it is cheap to compute
+ * again.
+ */
 struct dnode {
-	struct dnode *parent;
-	struct dnode *child;
-	struct dnode *prev, *next;
-	struct dnode *hnext;	/* hash chain; free list when unused */
-	const char *name;	/* borrowed, namelen bytes, no NUL */
-	int64_t size;		/* tar header size; path index: Σ of visits */
-	int64_t min;		/* path index: smallest visit, -1 before one */
-	uint32_t count;		/* path index: successful visits */
+	uint32_t parent;
+	uint32_t child;
+	uint32_t prev, next;
+	uint32_t hnext;		/* hash chain; free list when unused */
 	uint16_t namelen;
 	uint8_t isdir;		/* the payload says directory */
-	uint8_t inmap;		/* path index: dive made a map entry */
+	const char *name;	/* borrowed, namelen bytes, no NUL */
+	int64_t size;		/* tar header size */
 };
 
-struct dchunk {
-	struct dchunk *next;
-	struct dnode v[CHUNK_NODES];
+/*
+ * A path of the visited-path index (40 bytes): it is only ever looked up
+ * by (parent, name) and summed at the end, so it has no child links.
+ */
+struct pnode {
+	uint32_t parent;
+	uint32_t hnext;		/* hash chain */
+	const char *name;	/* borrowed, namelen bytes, no NUL */
+	int64_t size;		/* Σ of visits */
+	int64_t min;		/* smallest visit, -1 before one */
+	uint32_t count;		/* successful visits */
+	uint16_t namelen;
+	uint8_t inmap;		/* dive made a map entry */
 };
+
+#define CHUNK_SHIFT	12
+#define CHUNK_NODES	(1u << CHUNK_SHIFT)
+
+/*
+ * Nodes of one kind by id, in chunks that never move, and their hash
+ * table keyed by (parent id, name).  Ids are handed out from 1 up;
+ * dive_compute() checks beforehand that they cannot run out.
+ */
+struct pool {
+	void **chunkv;		/* chunkv[id >> CHUNK_SHIFT] */
+	size_t nchunk, chunkcap;
+	size_t elsize;
+	uint32_t nextid;	/* the next id never handed out */
+	uint32_t first;		/* the first id that is not a root */
+	uint32_t freelist;
+	uint32_t *bucket;	/* heads of the hash chains */
+	size_t nbucket, nnodes;	/* nbucket: a power of two */
+};
+
+/* Tree pool ids of the two roots; the path index's root is PATHS_ROOT. */
+#define LAYER_ROOT	1u	/* the current layer's tree */
+#define STACK_ROOT	2u	/* the lower layers stacked */
+#define PATHS_ROOT	1u
 
 struct comp {
 	const char *s;
 	size_t len;
 };
 
-/*
- * The directory the previous entry or sibling went into.  Entries of a tar
- * come grouped by directory, so most walks from the root are skipped.
- */
-struct pcache {
-	int valid;
-	const void *key;	/* a parent node, or a path's directory part */
-	size_t keylen;
-	struct dnode *node;	/* NULL: dive's AddPath stopped on the way */
+/* qsort() has no context argument: kids are sorted as tree nodes. */
+struct kid {
+	const struct dnode *n;
+	uint32_t id;
 };
 
 /* One directory of a depth-first walk: its sorted children in kids[]. */
 struct frame {
-	struct dnode *node;
+	uint32_t node;
 	size_t base, n, i;
 };
 
 struct dive {
-	struct dnode layer;	/* root of the current layer's tree */
-	struct dnode stack;	/* root of the lower layers stacked */
-	struct dnode paths;	/* root of the visited-path index */
-	struct dnode *lookup;	/* where whiteouts look their path up */
+	struct pool t;		/* struct dnode: the layer and the stack */
+	struct pool p;		/* struct pnode: the path index */
+	uint32_t lookup;	/* where whiteouts look their path up */
 	int layer_wh;		/* the layer's tree has ".wh." names */
-	struct pcache bcache;	/* build_layer(): by directory string */
-	struct pcache ncache;	/* visitors: by parent in the layer tree */
-	struct dnode **bucket;
-	size_t nbucket, nnodes;
-	struct dchunk *chunks;
-	size_t chunk_used;
-	struct dnode *freelist;
+	/*
+	 * The directory the previous entry or sibling went into.  Entries
+	 * of a tar come grouped by directory, so most walks from the root
+	 * are skipped.  build_layer() keys by the path's directory part;
+	 * the visitors by the parent in the layer's tree, and get a node
+	 * of the stack or of the index (0: AddPath stopped on the way).
+	 */
+	int bvalid;
+	const char *bkey;
+	size_t bkeylen;
+	uint32_t bnode;
+	int nvalid;
+	uint32_t nkey, nnode;
 	char **names;		/* ".wh.NAME" strings made for whiteouts */
 	size_t nnames, namecap;
-	struct dnode **kids;
+	uint32_t *kids;
 	size_t nkids, kidcap;
+	struct kid *sortv;	/* push_frame()'s scratch */
+	size_t sortcap;
 	struct frame *fr;
 	size_t nfr, frcap;
 	struct comp *comps;
 	size_t ncomps, compcap;
 };
 
+static void *
+pool_at(const struct pool *pl, uint32_t id)
+{
+	return (char *)pl->chunkv[id >> CHUNK_SHIFT] +
+	    (size_t)(id & (CHUNK_NODES - 1)) * pl->elsize;
+}
+
 static struct dnode *
-dn_lookup(const struct dive *d, const struct dnode *parent, const char *name,
+TN(const struct dive *d, uint32_t id)
+{
+	return id == 0 ? NULL : pool_at(&d->t, id);
+}
+
+static struct pnode *
+PN(const struct dive *d, uint32_t id)
+{
+	return id == 0 ? NULL : pool_at(&d->p, id);
+}
+
+/* A pool with nroots roots (ids 1..nroots), zeroed, outside the hash. */
+static void
+pool_init(struct pool *pl, size_t elsize, uint32_t nroots)
+{
+	uint32_t id;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->elsize = elsize;
+	pl->nbucket = 1024;
+	pl->bucket = xcalloc(pl->nbucket, sizeof(*pl->bucket));
+	pl->chunkv = xmalloc(sizeof(*pl->chunkv));
+	pl->chunkcap = 1;
+	pl->chunkv[pl->nchunk++] = xmalloc(CHUNK_NODES * elsize);
+	for (id = 0; id <= nroots; id++)
+		memset(pool_at(pl, id), 0, elsize);
+	pl->first = pl->nextid = nroots + 1;
+}
+
+/* Every node is dropped, roots emptied; the chunks stay for reuse. */
+static void
+pool_reset(struct pool *pl)
+{
+	uint32_t id;
+
+	for (id = 1; id < pl->first; id++)
+		memset(pool_at(pl, id), 0, pl->elsize);
+	pl->nextid = pl->first;
+	pl->freelist = 0;
+	pl->nnodes = 0;
+	memset(pl->bucket, 0, pl->nbucket * sizeof(*pl->bucket));
+}
+
+static void
+pool_free(struct pool *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->nchunk; i++)
+		free(pl->chunkv[i]);
+	free(pl->chunkv);
+	free(pl->bucket);
+}
+
+/*
+ * A new node's id, its memory zeroed; the caller hashes it in.  Only tree
+ * nodes are ever deleted: dn_add() takes them from the free list first.
+ */
+static uint32_t
+pool_alloc(struct pool *pl)
+{
+	uint32_t id = pl->nextid++;
+
+	if ((id >> CHUNK_SHIFT) >= pl->nchunk) {
+		xgrow((void **)&pl->chunkv, &pl->chunkcap, pl->nchunk + 1,
+		    sizeof(*pl->chunkv));
+		pl->chunkv[pl->nchunk++] = xmalloc(CHUNK_NODES * pl->elsize);
+	}
+	pl->nnodes++;
+	return id;
+}
+
+static uint32_t
+name_hash(uint32_t parent, const char *name, size_t len)
+{
+	return ia_name_hash((const void *)(uintptr_t)parent, name, len);
+}
+
+/* The table grows before it holds more nodes than buckets. */
+static int
+pool_full(const struct pool *pl)
+{
+	return pl->nnodes + 1 > pl->nbucket;
+}
+
+static uint32_t
+dn_lookup(const struct dive *d, uint32_t parent, const char *name,
     size_t len)
 {
-	uint32_t h = ia_name_hash(parent, name, len);
-	struct dnode *n;
+	uint32_t id = d->t.bucket[name_hash(parent, name, len) &
+	    (d->t.nbucket - 1)];
+	const struct dnode *n;
 
-	for (n = d->bucket[h & (d->nbucket - 1)]; n != NULL; n = n->hnext)
+	for (; id != 0; id = n->hnext) {
+		n = TN(d, id);
 		if (n->parent == parent && n->namelen == len &&
 		    memcmp(n->name, name, len) == 0)
-			return n;
-	return NULL;
+			return id;
+	}
+	return 0;
 }
 
 /* n's bucket in a table of nbucket, from its parent and name. */
 static size_t
 dn_bucket(const struct dnode *n, size_t nbucket)
 {
-	return ia_name_hash(n->parent, n->name, n->namelen) & (nbucket - 1);
+	return name_hash(n->parent, n->name, n->namelen) & (nbucket - 1);
 }
 
 static void
-dn_hash_in(struct dive *d, struct dnode *n)
+dn_hash_in(struct dive *d, uint32_t id)
 {
-	size_t b = dn_bucket(n, d->nbucket);
+	struct dnode *n = TN(d, id);
+	size_t b = dn_bucket(n, d->t.nbucket);
 
-	n->hnext = d->bucket[b];
-	d->bucket[b] = n;
+	n->hnext = d->t.bucket[b];
+	d->t.bucket[b] = id;
 }
 
 static void
-dn_hash_out(struct dive *d, struct dnode *n)
+dn_hash_out(struct dive *d, uint32_t id)
 {
-	struct dnode **pp;
+	struct dnode *n = TN(d, id);
+	uint32_t *pp;
 
-	for (pp = &d->bucket[dn_bucket(n, d->nbucket)]; *pp != n;
-	    pp = &(*pp)->hnext)
+	for (pp = &d->t.bucket[dn_bucket(n, d->t.nbucket)]; *pp != id;
+	    pp = &TN(d, *pp)->hnext)
 		;
 	*pp = n->hnext;
 }
 
-static struct dnode *
-dn_add(struct dive *d, struct dnode *parent, const char *name, size_t len)
+static void
+dn_rehash(struct dive *d)
 {
-	struct dnode **nb, *n, *next;
+	uint32_t *nb = xcalloc(d->t.nbucket * 2, sizeof(*nb)), id, next;
 	size_t i, b;
+	struct dnode *n;
 
-	if (d->nnodes + 1 > d->nbucket) {
-		nb = xcalloc(d->nbucket * 2, sizeof(*nb));
-		for (i = 0; i < d->nbucket; i++)
-			for (n = d->bucket[i]; n != NULL; n = next) {
-				next = n->hnext;
-				b = dn_bucket(n, d->nbucket * 2);
-				n->hnext = nb[b];
-				nb[b] = n;
-			}
-		free(d->bucket);
-		d->bucket = nb;
-		d->nbucket *= 2;
-	}
-	if (d->freelist != NULL) {
-		n = d->freelist;
-		d->freelist = n->hnext;
-	} else {
-		if (d->chunks == NULL || d->chunk_used == CHUNK_NODES) {
-			struct dchunk *c = xmalloc(sizeof(*c));
-
-			c->next = d->chunks;
-			d->chunks = c;
-			d->chunk_used = 0;
+	for (i = 0; i < d->t.nbucket; i++)
+		for (id = d->t.bucket[i]; id != 0; id = next) {
+			n = TN(d, id);
+			next = n->hnext;
+			b = dn_bucket(n, d->t.nbucket * 2);
+			n->hnext = nb[b];
+			nb[b] = id;
 		}
-		n = &d->chunks->v[d->chunk_used++];
+	free(d->t.bucket);
+	d->t.bucket = nb;
+	d->t.nbucket *= 2;
+}
+
+static uint32_t
+dn_add(struct dive *d, uint32_t parent, const char *name, size_t len)
+{
+	struct dnode *n, *p;
+	uint32_t id;
+
+	if (pool_full(&d->t))
+		dn_rehash(d);
+	if (d->t.freelist != 0) {
+		id = d->t.freelist;
+		d->t.freelist = TN(d, id)->hnext;
+		d->t.nnodes++;
+	} else {
+		id = pool_alloc(&d->t);
 	}
+	n = pool_at(&d->t, id);
 	memset(n, 0, sizeof(*n));
+	p = TN(d, parent);
 	n->parent = parent;
 	n->name = name;
 	n->namelen = (uint16_t)len;
-	dn_hash_in(d, n);
-	n->next = parent->child;
-	if (parent->child != NULL)
-		parent->child->prev = n;
-	parent->child = n;
-	d->nnodes++;
-	return n;
+	dn_hash_in(d, id);
+	n->next = p->child;
+	if (p->child != 0)
+		TN(d, p->child)->prev = id;
+	p->child = id;
+	return id;
 }
 
 /* Delete top and its subtree, leaves first, without recursion. */
 static void
-dn_delete(struct dive *d, struct dnode *top)
+dn_delete(struct dive *d, uint32_t top)
 {
-	struct dnode *n = top, *p;
+	uint32_t id = top, pid;
+	struct dnode *n, *p;
 
-	d->ncache.valid = 0;	/* the cached directory may go */
+	d->nvalid = 0;	/* the cached directory may go */
 	for (;;) {
-		while (n->child != NULL)
-			n = n->child;
-		p = n->parent;
-		if (n->prev != NULL)
-			n->prev->next = n->next;
+		while ((n = TN(d, id))->child != 0)
+			id = n->child;
+		pid = n->parent;
+		p = TN(d, pid);
+		if (n->prev != 0)
+			TN(d, n->prev)->next = n->next;
 		else
 			p->child = n->next;
-		if (n->next != NULL)
-			n->next->prev = n->prev;
-		dn_hash_out(d, n);
-		d->nnodes--;
-		n->hnext = d->freelist;
-		d->freelist = n;
-		if (n == top)
+		if (n->next != 0)
+			TN(d, n->next)->prev = n->prev;
+		dn_hash_out(d, id);
+		d->t.nnodes--;
+		n->hnext = d->t.freelist;
+		d->t.freelist = id;
+		if (id == top)
 			break;
-		n = p;
+		id = pid;
 	}
+}
+
+static uint32_t
+pn_lookup(const struct dive *d, uint32_t parent, const char *name,
+    size_t len)
+{
+	uint32_t id = d->p.bucket[name_hash(parent, name, len) &
+	    (d->p.nbucket - 1)];
+	const struct pnode *n;
+
+	for (; id != 0; id = n->hnext) {
+		n = PN(d, id);
+		if (n->parent == parent && n->namelen == len &&
+		    memcmp(n->name, name, len) == 0)
+			return id;
+	}
+	return 0;
+}
+
+static void
+pn_rehash(struct dive *d)
+{
+	uint32_t *nb = xcalloc(d->p.nbucket * 2, sizeof(*nb)), id, next;
+	size_t i, b;
+	struct pnode *n;
+
+	for (i = 0; i < d->p.nbucket; i++)
+		for (id = d->p.bucket[i]; id != 0; id = next) {
+			n = PN(d, id);
+			next = n->hnext;
+			b = name_hash(n->parent, n->name, n->namelen) &
+			    (d->p.nbucket * 2 - 1);
+			n->hnext = nb[b];
+			nb[b] = id;
+		}
+	free(d->p.bucket);
+	d->p.bucket = nb;
+	d->p.nbucket *= 2;
+}
+
+static uint32_t
+pn_add(struct dive *d, uint32_t parent, const char *name, size_t len)
+{
+	struct pnode *n;
+	uint32_t id;
+	size_t b;
+
+	if (pool_full(&d->p))
+		pn_rehash(d);
+	id = pool_alloc(&d->p);
+	n = pool_at(&d->p, id);
+	memset(n, 0, sizeof(*n));
+	n->parent = parent;
+	n->name = name;
+	n->namelen = (uint16_t)len;
+	b = name_hash(parent, name, len) & (d->p.nbucket - 1);
+	n->hnext = d->p.bucket[b];
+	d->p.bucket[b] = id;
+	return id;
 }
 
 static int
@@ -262,52 +469,51 @@ comps_of_path(struct dive *d, const char *path)
 }
 
 /*
- * The names from the root down to n, into d->comps.  With trim, the last
- * one loses a ".wh." prefix, as dive's FileNode.Path() does for the node
- * it is asked about (and only for that one).
+ * The names from the root down to tree node id, into d->comps.  With
+ * trim, the last one loses a ".wh." prefix, as dive's FileNode.Path() does
+ * for the node it is asked about (and only for that one).
  */
 static void
-comps_of_node(struct dive *d, const struct dnode *n, int trim)
+comps_of_node(struct dive *d, uint32_t id, int trim)
 {
 	const struct dnode *m;
 	size_t depth = 0, i;
 
-	for (m = n; m->parent != NULL; m = m->parent)
+	for (m = TN(d, id); m->parent != 0; m = TN(d, m->parent))
 		depth++;
 	xgrow((void **)&d->comps, &d->compcap, depth, sizeof(*d->comps));
 	d->ncomps = depth;
-	for (m = n, i = depth; i > 0; m = m->parent) {
+	for (m = TN(d, id), i = depth; i > 0; m = TN(d, m->parent)) {
 		i--;
 		d->comps[i].s = m->name;
 		d->comps[i].len = m->namelen;
 	}
-	if (trim && depth > 0 && is_whiteout(n)) {
+	if (trim && depth > 0 && is_whiteout(TN(d, id))) {
 		d->comps[depth - 1].s += WH_PREFIX_LEN;
 		d->comps[depth - 1].len -= WH_PREFIX_LEN;
 	}
 }
 
 /*
- * The walk of FileTree.AddPath over d->comps[0..n) from root: missing
- * names are made with an empty payload.  With addpath set, as in dive,
- * empty names are skipped and a missing name starting ".wh..wh.." ends the
- * walk with NULL (this is how opaque markers vanish while their parents
- * stay).  The path index (addpath unset) keeps every name as it is.
+ * The walk of FileTree.AddPath over d->comps[0..n) from the tree node
+ * root: missing names are made with an empty payload.  As in dive, empty
+ * names are skipped and a missing name starting ".wh..wh.." ends the walk
+ * with 0 (this is how opaque markers vanish while their parents stay).
  */
-static struct dnode *
-walk_make(struct dive *d, struct dnode *root, size_t n, int addpath)
+static uint32_t
+walk_make(struct dive *d, uint32_t root, size_t n)
 {
-	struct dnode *node = root, *child;
+	uint32_t node = root, child;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (addpath && d->comps[i].len == 0)
+		if (d->comps[i].len == 0)
 			continue;
 		child = dn_lookup(d, node, d->comps[i].s, d->comps[i].len);
-		if (child == NULL) {
-			if (addpath && has_prefix(d->comps[i].s,
-			    d->comps[i].len, WH_DOUBLE, WH_DOUBLE_LEN))
-				return NULL;
+		if (child == 0) {
+			if (has_prefix(d->comps[i].s, d->comps[i].len,
+			    WH_DOUBLE, WH_DOUBLE_LEN))
+				return 0;
 			child = dn_add(d, node, d->comps[i].s,
 			    d->comps[i].len);
 		}
@@ -316,75 +522,97 @@ walk_make(struct dive *d, struct dnode *root, size_t n, int addpath)
 	return node;
 }
 
+/* The same walk in the path index, which keeps every name as it is. */
+static uint32_t
+walk_index(struct dive *d, size_t n)
+{
+	uint32_t node = PATHS_ROOT, child;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		child = pn_lookup(d, node, d->comps[i].s, d->comps[i].len);
+		if (child == 0)
+			child = pn_add(d, node, d->comps[i].s,
+			    d->comps[i].len);
+		node = child;
+	}
+	return node;
+}
+
 /* The last step of AddPath: name under dir, which takes the payload. */
 static void
-put_last(struct dive *d, struct dnode *dir, const char *name, size_t len,
+put_last(struct dive *d, uint32_t dir, const char *name, size_t len,
     int64_t size, int isdir)
 {
 	struct dnode *n;
+	uint32_t id;
 
-	if (dir == NULL || len == 0)
+	if (dir == 0 || len == 0)
 		return;
-	n = dn_lookup(d, dir, name, len);
-	if (n == NULL) {
+	id = dn_lookup(d, dir, name, len);
+	if (id == 0) {
 		if (has_prefix(name, len, WH_DOUBLE, WH_DOUBLE_LEN))
 			return;
-		n = dn_add(d, dir, name, len);
+		id = dn_add(d, dir, name, len);
 	}
+	n = TN(d, id);
 	n->size = size;
 	n->isdir = (uint8_t)isdir;
 }
 
 /*
- * The node that n's parent stands for under root (made as AddPath would
- * when make is set), through d->ncache: siblings are visited one after
- * the other, so the walk from the root is mostly skipped.
+ * The node that layer node n's parent stands for in the stack (made as
+ * AddPath would), or in the path index when index is set, through the
+ * cache: siblings are visited one after the other, so the walk from the
+ * root is mostly skipped.
  */
-static struct dnode *
-parent_of(struct dive *d, const struct dnode *n, struct dnode *root,
-    int addpath)
+static uint32_t
+parent_of(struct dive *d, const struct dnode *n, int index)
 {
-	if (!d->ncache.valid || d->ncache.key != n->parent) {
+	if (!d->nvalid || d->nkey != n->parent) {
 		comps_of_node(d, n->parent, 0);
-		d->ncache.node = walk_make(d, root, d->ncomps, addpath);
-		d->ncache.key = n->parent;
-		d->ncache.valid = 1;
+		d->nnode = index ? walk_index(d, d->ncomps) :
+		    walk_make(d, STACK_ROOT, d->ncomps);
+		d->nkey = n->parent;
+		d->nvalid = 1;
 	}
-	return d->ncache.node;
+	return d->nnode;
 }
 
-/* FileTree.GetNode: empty names are skipped; NULL when a name is missing. */
-static struct dnode *
-get_comps(struct dive *d, struct dnode *root)
+/* FileTree.GetNode: empty names are skipped; 0 when a name is missing. */
+static uint32_t
+get_comps(struct dive *d, uint32_t root)
 {
-	struct dnode *node = root;
+	uint32_t node = root;
 	size_t i;
 
-	for (i = 0; i < d->ncomps && node != NULL; i++)
+	for (i = 0; i < d->ncomps && node != 0; i++)
 		if (d->comps[i].len != 0)
 			node = dn_lookup(d, node, d->comps[i].s,
 			    d->comps[i].len);
 	return node;
 }
 
-/* Σ payload sizes of n and everything below it. */
+/* Σ payload sizes of tree node top and everything below it. */
 static int64_t
-subtree_size(const struct dnode *n)
+subtree_size(const struct dive *d, uint32_t top)
 {
-	const struct dnode *m = n->child;
-	int64_t sum = n->size;
+	const struct dnode *m, *t = TN(d, top);
+	uint32_t id = t->child;
+	int64_t sum = t->size;
 
-	while (m != NULL) {
+	while (id != 0) {
+		m = TN(d, id);
 		sum += m->size;
-		if (m->child != NULL) {
-			m = m->child;
+		if (m->child != 0) {
+			id = m->child;
 			continue;
 		}
-		while (m != n && m->next == NULL)
-			m = m->parent;
-		if (m == n)
+		while (id != top && TN(d, id)->next == 0)
+			id = TN(d, id)->parent;
+		if (id == top)
 			break;
-		m = m->next;
+		id = TN(d, id)->next;
 	}
 	return sum;
 }
@@ -392,8 +620,8 @@ subtree_size(const struct dnode *n)
 static int
 name_cmp(const void *pa, const void *pb)
 {
-	const struct dnode *a = *(struct dnode *const *)pa;
-	const struct dnode *b = *(struct dnode *const *)pb;
+	const struct dnode *a = ((const struct kid *)pa)->n;
+	const struct dnode *b = ((const struct kid *)pb)->n;
 	size_t len = a->namelen < b->namelen ? a->namelen : b->namelen;
 	int c = memcmp(a->name, b->name, len);
 
@@ -403,23 +631,33 @@ name_cmp(const void *pa, const void *pb)
 }
 
 static void
-push_frame(struct dive *d, struct dnode *n)
+push_frame(struct dive *d, uint32_t id)
 {
-	size_t base = d->nkids;
-	struct dnode *c;
+	size_t base = d->nkids, n, i;
+	struct kid *tmp;
+	uint32_t c;
 
-	for (c = n->child; c != NULL; c = c->next) {
+	for (c = TN(d, id)->child; c != 0; c = TN(d, c)->next) {
 		xgrow((void **)&d->kids, &d->kidcap, d->nkids + 1,
 		    sizeof(*d->kids));
 		d->kids[d->nkids++] = c;
 	}
-	if (d->nkids - base > 1)
-		qsort(d->kids + base, d->nkids - base, sizeof(*d->kids),
-		    name_cmp);
+	n = d->nkids - base;
+	if (n > 1) {
+		xgrow((void **)&d->sortv, &d->sortcap, n, sizeof(*d->sortv));
+		tmp = d->sortv;
+		for (i = 0; i < n; i++) {
+			tmp[i].id = d->kids[base + i];
+			tmp[i].n = TN(d, tmp[i].id);
+		}
+		qsort(tmp, n, sizeof(*tmp), name_cmp);
+		for (i = 0; i < n; i++)
+			d->kids[base + i] = tmp[i].id;
+	}
 	xgrow((void **)&d->fr, &d->frcap, d->nfr + 1, sizeof(*d->fr));
-	d->fr[d->nfr].node = n;
+	d->fr[d->nfr].node = id;
 	d->fr[d->nfr].base = base;
-	d->fr[d->nfr].n = d->nkids - base;
+	d->fr[d->nfr].n = n;
 	d->fr[d->nfr].i = 0;
 	d->nfr++;
 }
@@ -431,28 +669,27 @@ push_frame(struct dive *d, struct dnode *n)
  * change other trees but not this one.
  */
 static int
-visit(struct dive *d, struct dnode *root,
-    int (*fn)(struct dive *, struct dnode *))
+visit(struct dive *d, uint32_t root, int (*fn)(struct dive *, uint32_t))
 {
 	struct frame *f;
-	struct dnode *n;
+	uint32_t id;
 	int rc = 0;
 
 	d->nfr = 0;
 	d->nkids = 0;
-	d->ncache.valid = 0;
+	d->nvalid = 0;
 	push_frame(d, root);
 	while (d->nfr > 0) {
 		f = &d->fr[d->nfr - 1];
 		if (f->i < f->n) {
-			n = d->kids[f->base + f->i++];
-			push_frame(d, n);
+			id = d->kids[f->base + f->i++];
+			push_frame(d, id);
 			continue;
 		}
-		n = f->node;
+		id = f->node;
 		d->nkids = f->base;
 		d->nfr--;
-		if (n != root && (rc = fn(d, n)) != 0)
+		if (id != root && (rc = fn(d, id)) != 0)
 			break;
 	}
 	return rc;
@@ -468,14 +705,16 @@ visit(struct dive *d, struct dnode *root,
  *    the leaves after it, in visiting order, are not counted.
  */
 static int
-visit_leaf(struct dive *d, struct dnode *n)
+visit_leaf(struct dive *d, uint32_t id)
 {
-	struct dnode *dir, *entry, *prev;
+	const struct dnode *n = TN(d, id), *prev;
+	struct pnode *entry;
 	const char *name = n->name;
 	size_t len = n->namelen;
+	uint32_t dir, e, pid;
 	int64_t size = 0;
 
-	if (n->child != NULL)
+	if (n->child != 0)
 		return 0;
 	/*
 	 * The map key is FileNode.Path(): a whiteout's own name loses its
@@ -487,21 +726,23 @@ visit_leaf(struct dive *d, struct dnode *n)
 		name += WH_PREFIX_LEN;
 		len -= WH_PREFIX_LEN;
 	}
-	dir = parent_of(d, n, &d->paths, 0);
-	entry = dn_lookup(d, dir, name, len);
-	if (entry == NULL)
-		entry = dn_add(d, dir, name, len);
+	dir = parent_of(d, n, 1);
+	e = pn_lookup(d, dir, name, len);
+	if (e == 0)
+		e = pn_add(d, dir, name, len);
+	entry = PN(d, e);
 	if (!entry->inmap) {
 		entry->inmap = 1;
 		entry->min = -1;
 	}
 	if (is_whiteout(n)) {
-		comps_of_node(d, n, 1);
-		prev = get_comps(d, d->lookup);
-		if (prev == NULL)
+		comps_of_node(d, id, 1);
+		pid = get_comps(d, d->lookup);
+		if (pid == 0)
 			return -1;
+		prev = TN(d, pid);
 		if (prev->isdir)
-			size = subtree_size(prev);
+			size = subtree_size(d, pid);
 	} else {
 		size = n->size;
 	}
@@ -514,10 +755,13 @@ visit_leaf(struct dive *d, struct dnode *n)
 
 /* FileTree.Copy(), node by node: whiteout-named nodes are copied too. */
 static int
-copy_node(struct dive *d, struct dnode *n)
+copy_node(struct dive *d, uint32_t id)
 {
-	put_last(d, parent_of(d, n, &d->stack, 1), n->name, n->namelen,
-	    n->size, n->isdir);
+	const struct dnode *n = TN(d, id);
+	uint32_t dir = parent_of(d, n, 0);
+
+	n = TN(d, id);
+	put_last(d, dir, n->name, n->namelen, n->size, n->isdir);
 	return 0;
 }
 
@@ -527,18 +771,18 @@ copy_node(struct dive *d, struct dnode *n)
  * parents too, which therefore stop being directories below.
  */
 static int
-stack_node(struct dive *d, struct dnode *n)
+stack_node(struct dive *d, uint32_t id)
 {
-	struct dnode *target;
+	const struct dnode *n = TN(d, id);
+	uint32_t target;
 
 	if (is_whiteout(n)) {
-		comps_of_node(d, n, 1);
-		target = get_comps(d, &d->stack);
-		if (target != NULL && target != &d->stack)
+		comps_of_node(d, id, 1);
+		target = get_comps(d, STACK_ROOT);
+		if (target != 0 && target != STACK_ROOT)
 			dn_delete(d, target);
 	} else {
-		put_last(d, parent_of(d, n, &d->stack, 1), n->name,
-		    n->namelen, n->size, n->isdir);
+		copy_node(d, id);
 	}
 	return 0;
 }
@@ -551,15 +795,15 @@ stack_node(struct dive *d, struct dnode *n)
 static void
 move_layer_to_stack(struct dive *d)
 {
-	struct dnode *c;
+	uint32_t c;
 
-	for (c = d->layer.child; c != NULL; c = c->next) {
+	for (c = TN(d, LAYER_ROOT)->child; c != 0; c = TN(d, c)->next) {
 		dn_hash_out(d, c);
-		c->parent = &d->stack;
+		TN(d, c)->parent = STACK_ROOT;
 		dn_hash_in(d, c);
 	}
-	d->stack.child = d->layer.child;
-	d->layer.child = NULL;
+	TN(d, STACK_ROOT)->child = TN(d, LAYER_ROOT)->child;
+	TN(d, LAYER_ROOT)->child = 0;
 }
 
 /* A layer's tree, as dive's processLayerTar() builds it. */
@@ -571,7 +815,7 @@ build_layer(struct dive *d, const struct layer_result *r)
 	size_t i, dirlen;
 	char *wh;
 
-	d->bcache.valid = 0;
+	d->bvalid = 0;
 	d->layer_wh = 0;
 	for (i = 0; i < r->n_entries; i++) {
 		e = &r->entries[i];
@@ -587,27 +831,26 @@ build_layer(struct dive *d, const struct layer_result *r)
 			continue;
 		if (e->kind == ENTRY_OPAQUE) {
 			/* AddPath(".../.wh..wh..opq") makes the parents. */
-			(void)walk_make(d, &d->layer, d->ncomps, 1);
+			(void)walk_make(d, LAYER_ROOT, d->ncomps);
 			continue;
 		}
 		last = &d->comps[d->ncomps - 1];
 		dirlen = (size_t)(last->s - e->path);
 		if (dirlen > 0)
 			dirlen--;
-		if (!d->bcache.valid || d->bcache.keylen != dirlen ||
-		    memcmp(d->bcache.key, e->path, dirlen) != 0) {
-			d->bcache.node = walk_make(d, &d->layer,
-			    d->ncomps - 1, 1);
-			d->bcache.key = e->path;
-			d->bcache.keylen = dirlen;
-			d->bcache.valid = 1;
+		if (!d->bvalid || d->bkeylen != dirlen ||
+		    memcmp(d->bkey, e->path, dirlen) != 0) {
+			d->bnode = walk_make(d, LAYER_ROOT, d->ncomps - 1);
+			d->bkey = e->path;
+			d->bkeylen = dirlen;
+			d->bvalid = 1;
 		}
 		for (dirlen = 0; dirlen < d->ncomps; dirlen++)
 			if (has_prefix(d->comps[dirlen].s,
 			    d->comps[dirlen].len, WH_PREFIX, WH_PREFIX_LEN))
 				d->layer_wh = 1;
 		if (e->kind != ENTRY_WHITEOUT) {
-			put_last(d, d->bcache.node, last->s, last->len,
+			put_last(d, d->bnode, last->s, last->len,
 			    e->size, e->kind == ENTRY_DIR);
 			continue;
 		}
@@ -619,7 +862,7 @@ build_layer(struct dive *d, const struct layer_result *r)
 		    sizeof(*d->names));
 		d->names[d->nnames++] = wh;
 		d->layer_wh = 1;
-		put_last(d, d->bcache.node, wh, last->len + WH_PREFIX_LEN,
+		put_last(d, d->bnode, wh, last->len + WH_PREFIX_LEN,
 		    e->size, 0);
 	}
 }
@@ -636,21 +879,35 @@ has_whiteouts(const struct layer_result *r)
 	return 0;
 }
 
+/* An upper bound on the names an entry's path can make: its components. */
+static uint64_t
+max_names(const struct layer_result *r)
+{
+	const char *p;
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < r->n_entries; i++) {
+		sum++;
+		for (p = r->entries[i].path; p != NULL &&
+		    (p = strchr(p, '/')) != NULL; p++)
+			sum++;
+	}
+	return sum;
+}
+
 static void
 dive_free(struct dive *d)
 {
-	struct dchunk *c, *next;
 	size_t i;
 
-	for (c = d->chunks; c != NULL; c = next) {
-		next = c->next;
-		free(c);
-	}
+	pool_free(&d->t);
+	pool_free(&d->p);
 	for (i = 0; i < d->nnames; i++)
 		free(d->names[i]);
 	free(d->names);
-	free(d->bucket);
 	free(d->kids);
+	free(d->sortv);
 	free(d->fr);
 	free(d->comps);
 }
@@ -661,13 +918,13 @@ dive_compute(struct layer_result *const *layers, size_t n,
 {
 	struct dive d;
 	int64_t sum_min = 0, sum_all = 0, size;
-	const struct dnode *m;
+	const struct pnode *m;
+	uint64_t names = 0;
 	size_t k, i, last_wh = 0;
+	uint32_t id;
 
 	memset(out, 0, sizeof(*out));
 	memset(&d, 0, sizeof(d));
-	d.nbucket = 1024;
-	d.bucket = xcalloc(d.nbucket, sizeof(*d.bucket));
 
 	/* Layer sizes: Σ tar header sizes, whatever the entry (image.go). */
 	for (k = 0; k < n; k++) {
@@ -681,8 +938,14 @@ dive_compute(struct layer_result *const *layers, size_t n,
 			out->user_size_bytes += size;
 		if (k > 0 && has_whiteouts(layers[k]))
 			last_wh = k;
+		names += max_names(layers[k]);
 	}
+	/* Neither pool can hold more nodes than all the names there are. */
+	if (names >= UINT32_MAX - 8)
+		return -1;
 
+	pool_init(&d.t, sizeof(struct dnode), STACK_ROOT);
+	pool_init(&d.p, sizeof(struct pnode), PATHS_ROOT);
 	for (k = 0; k < n; k++) {
 		if (layers[k] != NULL)
 			build_layer(&d, layers[k]);
@@ -693,34 +956,33 @@ dive_compute(struct layer_result *const *layers, size_t n,
 		 * up to date here rather than rebuilt per whiteout, and only
 		 * as long as a later layer has a whiteout to look up.
 		 */
-		d.lookup = k == 0 ? &d.layer : &d.stack;
+		d.lookup = k == 0 ? LAYER_ROOT : STACK_ROOT;
 		/* dive logs a failed walk and goes on with the next layer. */
-		(void)visit(&d, &d.layer, visit_leaf);
+		(void)visit(&d, LAYER_ROOT, visit_leaf);
 		if (k == 0 && k < last_wh && !d.layer_wh) {
 			move_layer_to_stack(&d);
 		} else if (k < last_wh) {
 			if (k == 0)
-				(void)visit(&d, &d.layer, copy_node);
-			(void)visit(&d, &d.layer, stack_node);
+				(void)visit(&d, LAYER_ROOT, copy_node);
+			(void)visit(&d, LAYER_ROOT, stack_node);
 		}
-		while (d.layer.child != NULL)
-			dn_delete(&d, d.layer.child);
+		/* Past the last whiteout the stack is not needed either. */
+		if (k >= last_wh)
+			pool_reset(&d.t);
+		else
+			while (TN(&d, LAYER_ROOT)->child != 0)
+				dn_delete(&d, TN(&d, LAYER_ROOT)->child);
 	}
 
-	for (m = d.paths.child; m != NULL; ) {
-		if (m->inmap) {
-			sum_min += m->min;
-			sum_all += m->size;
-			if (m->count >= 2)
-				out->wasted_bytes += m->size;
-		}
-		if (m->child != NULL) {
-			m = m->child;
+	/* Integer sums: the order of the index does not matter. */
+	for (id = d.p.first; id < d.p.nextid; id++) {
+		m = PN(&d, id);
+		if (!m->inmap)
 			continue;
-		}
-		while (m != &d.paths && m->next == NULL)
-			m = m->parent;
-		m = m != &d.paths ? m->next : NULL;
+		sum_min += m->min;
+		sum_all += m->size;
+		if (m->count >= 2)
+			out->wasted_bytes += m->size;
 	}
 	out->efficiency = sum_all == 0 ? 1.0 :
 	    (double)sum_min / (double)sum_all;

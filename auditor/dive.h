@@ -23,7 +23,10 @@ struct dive_figures {
 	double user_wasted_percent;	/* wasted / user size; 0 when user size is 0 */
 };
 
-/* Returns 0, or -1 when out of memory. */
+/*
+ * Returns 0, or -1 when the layers hold more names than dive's trees can
+ * number (2^32: an image far larger than memory would allow anyway).
+ */
 int dive_compute(struct layer_result *const *layers, size_t n,
     struct dive_figures *out);
 
