@@ -291,6 +291,16 @@ audit_run(const struct audit_options *opt, struct audit **out,
 	st = read_layers(opt, a, err);
 	if (st != IA_OK)
 		goto fail;
+	/*
+	 * dive's figures need the layers alone: computed before the tree
+	 * exists, their trees are gone before the merge and the stages
+	 * after it allocate theirs, so the two peaks do not add up.
+	 */
+	if (dive_compute(a->layers, a->n_layers, &a->dive) != 0) {
+		st = ia_seterr(err, IA_EINTERNAL, "%s: too many names in the "
+		    "layers to compute dive's figures", opt->ref);
+		goto fail;
+	}
 
 	for (i = 0; i < a->img->findings.n; i++)
 		findings_add(&a->findings, a->img->findings.v[i].kind,
@@ -312,11 +322,6 @@ audit_run(const struct audit_options *opt, struct audit **out,
 	a->cands = candidates_build(a, a->kb, opt->profile, opt->keep_files);
 	findings_move(&a->findings, &a->cands->findings);
 	advise_run(a);		/* layer order, base image (advise.h) */
-	if (dive_compute(a->layers, a->n_layers, &a->dive) != 0) {
-		st = ia_seterr(err, IA_EINTERNAL, "%s: out of memory computing "
-		    "dive's figures", opt->ref);
-		goto fail;
-	}
 	*out = a;
 	return IA_OK;
 fail:
