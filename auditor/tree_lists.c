@@ -4,7 +4,9 @@
  * the largest files, the largest directories and the largest wasted file
  * versions.  Each list gathers candidates with their sizes and builds
  * paths only for the groups of equal size the answer reaches, so a tree
- * of a million files costs a sort of sizes, not a million paths.
+ * of a million files costs a sort of sizes, not a million paths; files
+ * and wasted versions are first passed through a heap of the n largest
+ * sizes, so that only those that can reach the answer are gathered.
  *
  * The tree itself (nodes, inodes, whiteouts, links) is built by tree.c;
  * this file only reads it, and the caller frees what it hands out.
@@ -53,6 +55,53 @@ cand_push(struct cands *c, int64_t size, const struct node *node,
 	c->v[c->n].kind = kind;
 	c->v[c->n].path = NULL;
 	c->n++;
+}
+
+/*
+ * The n largest sizes offered so far, in a min-heap: its top is the
+ * smallest size the answer can reach once n sizes are in.  A list then
+ * keeps only the candidates at least that large (all of a tied group),
+ * not one per file of the tree.
+ */
+struct floor {
+	int64_t *v;
+	size_t n, cap, max;
+};
+
+static void
+floor_offer(struct floor *h, int64_t size)
+{
+	size_t i, c;
+	int64_t x;
+
+	if (h->n < h->max) {
+		xgrow((void **)&h->v, &h->cap, h->n + 1, sizeof(*h->v));
+		for (i = h->n++; i > 0 && h->v[(i - 1) / 2] > size;
+		    i = (i - 1) / 2)
+			h->v[i] = h->v[(i - 1) / 2];
+		h->v[i] = size;
+		return;
+	}
+	if (h->max == 0 || size <= h->v[0])
+		return;
+	for (i = 0; (c = 2 * i + 1) < h->n; i = c) {
+		if (c + 1 < h->n && h->v[c + 1] < h->v[c])
+			c++;
+		if (h->v[c] >= size)
+			break;
+		x = h->v[c];
+		h->v[i] = x;
+	}
+	h->v[i] = size;
+}
+
+/* The smallest size worth keeping; any size before n were offered. */
+static int64_t
+floor_get(const struct floor *h)
+{
+	if (h->max == 0)
+		return INT64_MAX;
+	return h->n < h->max ? INT64_MIN : h->v[0];
 }
 
 /* Largest first; equal sizes are ordered later, by path. */
@@ -135,17 +184,37 @@ select_top(struct tree *t, struct cand *c, size_t nc, size_t n, int dedupe,
 	return nres;
 }
 
+/*
+ * Two walks: the first finds the size floor of the answer, counting each
+ * inode once as select_top() lists it once; the second keeps the files
+ * at or above it.
+ */
 size_t
 tree_largest_files(struct tree *t, size_t n, struct tree_file **out)
 {
 	struct cands c = { NULL, 0, 0 };
+	struct floor h = { NULL, 0, 0, n };
+	unsigned char *seen = xcalloc(t->nino + 1, 1);
 	struct node *m;
+	int64_t min;
 	size_t got;
 
 	for (m = tree_node_next(t, tree_root(t)); m != NULL;
 	    m = tree_node_next(t, m))
 		if ((m->kind == ENTRY_FILE || m->kind == ENTRY_HARDLINK) &&
-		    m->data != 0 && t->ino[m->data].size > 0)
+		    m->data != 0 && t->ino[m->data].size > 0 &&
+		    !seen[m->data]) {
+			seen[m->data] = 1;
+			floor_offer(&h, t->ino[m->data].size);
+		}
+	free(seen);
+	min = floor_get(&h);
+	free(h.v);
+	for (m = tree_node_next(t, tree_root(t)); m != NULL;
+	    m = tree_node_next(t, m))
+		if ((m->kind == ENTRY_FILE || m->kind == ENTRY_HARDLINK) &&
+		    m->data != 0 && t->ino[m->data].size > 0 &&
+		    t->ino[m->data].size >= min)
 			cand_push(&c, t->ino[m->data].size, m, m->data,
 			    t->ino[m->data].layer, m->kind);
 	got = select_top(t, c.v, c.n, n, 1, out);
@@ -253,10 +322,18 @@ size_t
 tree_wasted(struct tree *t, size_t n, struct tree_file **out)
 {
 	struct cands c = { NULL, 0, 0 };
+	struct floor h = { NULL, 0, 0, n };
 	size_t i, got;
+	int64_t min;
 
 	for (i = 1; i < t->nino; i++)
 		if (t->ino[i].refs == 0 && t->ino[i].size > 0)
+			floor_offer(&h, t->ino[i].size);
+	min = floor_get(&h);
+	free(h.v);
+	for (i = 1; i < t->nino; i++)
+		if (t->ino[i].refs == 0 && t->ino[i].size > 0 &&
+		    t->ino[i].size >= min)
 			cand_push(&c, t->ino[i].size, NULL, (uint32_t)i,
 			    t->ino[i].layer, ENTRY_FILE);
 	got = select_top(t, c.v, c.n, n, 0, out);
