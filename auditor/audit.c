@@ -264,6 +264,9 @@ attribute(struct audit *a)
 	a->graph = linkgraph_build(a->tree, a->layers, a->n_layers, a->img,
 	    &a->link);
 	findings_move(&a->findings, &a->graph->findings);
+	/* Package databases and loader files are read: their bytes can go. */
+	for (i = 0; i < a->n_layers; i++)
+		layer_result_drop_captures(a->layers[i]);
 	debug_findings(a);
 }
 

@@ -389,9 +389,13 @@ set_cmp(const void *pa, const void *pb)
 static void
 collect(struct deps *d, size_t x, const uint8_t *flag, struct removal_set *s)
 {
-	size_t i;
+	size_t i, count = 1;
 
-	s->pkgs = xmalloc((d->db->n ? d->db->n : 1) * sizeof(*s->pkgs));
+	/* Sized to fit: one set per package, so n each would be n squared. */
+	for (i = 0; i < d->db->n; i++)
+		if (i != x && flag[i])
+			count++;
+	s->pkgs = xmalloc(count * sizeof(*s->pkgs));
 	s->n = 0;
 	s->pkgs[s->n++] = x;
 	for (i = 0; i < d->db->n; i++)
@@ -509,6 +513,9 @@ held_reasons(struct deps *d, struct removal *r, const uint8_t *in_apt,
 			r->n_held++;
 		}
 	}
+	if (r->n_held < r->full.n)
+		r->held = xrealloc(r->held, (r->n_held ? r->n_held : 1) *
+		    sizeof(*r->held));
 }
 
 void

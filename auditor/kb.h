@@ -174,6 +174,9 @@ bool kb_globs_match(const struct kb_glob *g, size_t n, const char *path);
 /* Does a single glob match path?  (Same semantics as the rules.) */
 bool kb_glob_match(const char *glob, const char *path);
 
+/* fnmatch(glob, s, 0) == 0, byte by byte whatever the locale. */
+bool kb_fnmatch(const char *glob, const char *s);
+
 /*
  * `imgaudit kb`: write what is in force to f.  what is "list" (one line
  * per rule), "dump" (SQL that recreates the tables), or "show" with name

@@ -665,3 +665,15 @@ layer_result_free(struct layer_result *r)
 	findings_free(&r->findings);
 	free(r);
 }
+
+void
+layer_result_drop_captures(struct layer_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_captures; i++)
+		free(r->captures[i].data);
+	free(r->captures);
+	r->captures = NULL;
+	r->n_captures = r->captures_cap = 0;
+}

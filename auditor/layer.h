@@ -171,6 +171,9 @@ enum ia_status layer_read(struct blob_stream *bs, const struct layer_spec *spec,
 
 void layer_result_free(struct layer_result *r);
 
+/* Free the captured file bytes once they are parsed (n_captures = 0). */
+void layer_result_drop_captures(struct layer_result *r);
+
 /*
  * A copy of s[0..len) with a NUL after it, kept in r->strings (made on
  * first use) and freed with r: for entries' path and link.  A result whose

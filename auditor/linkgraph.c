@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "kb.h"
 #include "linkgraph.h"
 
 #define SEARCH_MAX	256	/* directories in one search list */
@@ -467,7 +468,7 @@ host_provided(const char *soname)
 	size_t i;
 
 	for (i = 0; i < sizeof(host_libs) / sizeof(host_libs[0]); i++)
-		if (fnmatch(host_libs[i], soname, 0) == 0)
+		if (kb_fnmatch(host_libs[i], soname))
 			return 1;
 	return 0;
 }
@@ -526,8 +527,8 @@ static int
 loads(const char *path, const char *pat)
 {
 	if (strchr(pat, '/') != NULL)
-		return fnmatch(pat, path, 0) == 0;
-	return fnmatch(pat, base_name(path), 0) == 0;
+		return kb_fnmatch(pat, path);
+	return kb_fnmatch(pat, base_name(path));
 }
 
 /* Reach what reached loaders dlopen; repeat while that reaches more. */
@@ -549,7 +550,7 @@ apply_dlopen(struct build *b)
 				const struct kb_dlopen_rule *dr =
 				    &b->opt->dlopen[r];
 
-				if (fnmatch(dr->loader, base, 0) != 0)
+				if (!kb_fnmatch(dr->loader, base))
 					continue;
 				for (j = 0; j < g->n_obj; j++)
 					if (!g->obj[j].reached &&
