@@ -119,6 +119,8 @@ static const char usage_text[] =
 "      --verify blob|full|none  check each blob's sha256 (blob, the default),\n"
 "                           the uncompressed tar's (diff_id) too, or nothing\n"
 "      --inflate isal|zlib  gzip by isa-l (default) or libarchive's zlib\n"
+"      --db FILE            keep layer results in FILE (a scan database) and\n"
+"                           read no layer it already holds\n"
 "  -q, --quiet              no progress bar\n"
 "      --profile inference|training\n"
 "                           what counts as removable (default inference)\n"
@@ -473,9 +475,10 @@ parse_audit(int argc, char **argv, struct options *o)
 			return usage_error("%s", "scan needs --db FILE");
 		return 0;
 	}
-	if (o->db != NULL || o->repo_glob != NULL || o->tag_glob != NULL ||
-	    o->shard_n != 0 || o->html_dir != NULL)
-		return usage_error("%s", "--db, --repo, --tag, --shard and "
+	if ((o->db != NULL && o->diff) || o->repo_glob != NULL ||
+	    o->tag_glob != NULL || o->shard_n != 0 || o->html_dir != NULL)
+		return usage_error("%s", o->db != NULL && o->diff ? "--db is "
+		    "for audit, why and scan" : "--repo, --tag, --shard and "
 		    "--html-dir are for scan");
 	if (o->image == NULL)
 		return usage_error("%s", o->why ? "why needs an IMAGE and a "
@@ -732,6 +735,8 @@ cmd_audit(int argc, char **argv, int why)
 	struct ia_error err = { 0 };
 	struct policy *pol = NULL;
 	struct policy_result pres = { 0 };
+	struct store *db = NULL;
+	struct layer_cache cache;
 	cJSON *report;
 	enum ia_status st;
 	int rc, prc = 0;
@@ -760,9 +765,21 @@ cmd_audit(int argc, char **argv, int why)
 			return st;
 		}
 	}
+	if (o.db != NULL) {
+		/* Layers already in the database are not read again. */
+		st = store_open(o.db, &db, &err);
+		if (st != IA_OK) {
+			print_error(err.msg);
+			policy_free(pol);
+			return st;
+		}
+		cache = scan_layer_cache(db);
+		o.audit.cache = &cache;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	st = audit_run(&o.audit, &a, &err);
+	store_close(db);
 	if (st != IA_OK) {
 		print_error(err.msg[0] ? err.msg : ia_strstatus(st));
 		policy_free(pol);

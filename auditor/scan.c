@@ -48,6 +48,14 @@ cache_put(void *ctx, const struct image_layer *il,
 	store_layer_put(ctx, il->diff_id, il->digest, r);
 }
 
+struct layer_cache
+scan_layer_cache(struct store *db)
+{
+	struct layer_cache c = { cache_get, cache_put, db };
+
+	return c;
+}
+
 static int64_t
 total(const cJSON *report, const char *key)
 {
@@ -83,7 +91,7 @@ scan_image(const struct scan_options *opt, struct store *db,
 	struct scan_row row;
 	struct ia_error err = { 0 };
 	struct audit_options ao = opt->audit;
-	struct layer_cache cache = { cache_get, cache_put, db };
+	struct layer_cache cache = scan_layer_cache(db);
 	struct audit *a = NULL;
 	char *body = NULL, *mt = NULL, *digest = NULL, *json, ref[2048];
 	size_t len;

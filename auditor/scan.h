@@ -56,6 +56,13 @@ struct scan_stats {
 enum ia_status scan_run(const struct scan_options *opt,
     struct scan_stats *stats, struct ia_error *err);
 
+/*
+ * The scan database as the audit's layer cache (audit.h): results by
+ * (diff_id, blob digest), kept for each layer read.  For `audit --db` too.
+ */
+struct store;
+struct layer_cache scan_layer_cache(struct store *db);
+
 /* Which shard (0..n-1) a repo:tag falls in: FNV-1a of "repo:tag" mod n. */
 unsigned scan_shard_of(const char *repo, const char *tag, unsigned n);
 
