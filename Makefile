@@ -31,7 +31,7 @@ UNITBINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNITSRCS))
 DEPS = build-essential pkg-config python3 libarchive-dev libsqlite3-dev \
        libmagic-dev libcjson-dev libcurl4-openssl-dev libssl-dev libisal-dev isal \
        libcmocka-dev zstd gzip tar skopeo umoci docker-registry time \
-       debootstrap openssl chromium clang libclang-rt-14-dev
+       debootstrap openssl chromium clang libclang-rt-14-dev libarchive-tools
 
 .PHONY: all help deps check check-asan test-images unit demo bench bench-cuda bench-html clean \
         check-sanitize fuzz fuzz-build fuzz-replay

@@ -17,8 +17,11 @@
 #
 #   imgaudit          imgaudit audit --quiet --format json -o FILE LAYOUT
 #   imgaudit zlib     the same with --inflate=zlib (if the binary has it)
-#   --verify=blob     the same hashing the blob only (if the binary has
-#   --verify=none     --verify), and hashing nothing
+#   --verify=full     the same hashing the uncompressed tars too (if the
+#   --verify=none     binary has --verify; the default is blob), and
+#                     hashing nothing
+#   audit --db cold   imgaudit audit --db DB into an empty database
+#   audit --db warm   the same again: every layer from the database
 #   imgaudit -j1      the same with --jobs 1
 #   scan cold         imgaudit scan of the image pushed to a local registry
 #                     (docker-registry), into an empty database
@@ -205,9 +208,9 @@ build.write_formats(sys.argv[2], img, ["oci-gzip"])
 EOF
 "${ia[@]}" -o "$T/probe.json" "$T/probe/oci-gzip" >/dev/null 2>"$T/probe.err" ||
     die "imgaudit fails on a one-file image (exit $?): $(head -n 1 "$T/probe.err")"
-declare -A opt=([imgaudit-zlib]=--inflate=zlib [imgaudit-vblob]=--verify=blob
+declare -A opt=([imgaudit-zlib]=--inflate=zlib [imgaudit-vfull]=--verify=full
     [imgaudit-vnone]=--verify=none)
-for r in imgaudit-zlib imgaudit-vblob imgaudit-vnone; do
+for r in imgaudit-zlib imgaudit-vfull imgaudit-vnone; do
 	"${ia[@]}" -o "$T/probe.json" "${opt[$r]}" "$T/probe/oci-gzip" >/dev/null 2>"$T/probe.err"
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
@@ -220,6 +223,14 @@ for r in imgaudit-zlib imgaudit-vblob imgaudit-vnone; do
 	fi
 done
 rows+=(imgaudit-j1)
+# audit --db (the layer cache for local audits): cold into an empty
+# database, warm with every layer in it.
+if "${ia[@]}" -o "$T/probe.json" --db "$T/probe.db" "$T/probe/oci-gzip" \
+    >/dev/null 2>&1; then
+	rows+=(audit-db-cold audit-db-warm)
+else
+	note "audit --db rows skipped: the binary has no audit --db"
+fi
 
 # The layer-result cache: the image in a local registry, as bench:1, and
 # the same layers under a config with one LABEL more as bench:2 (skopeo
@@ -294,9 +305,14 @@ for ((i = 0; i < REPEAT; i++)); do
 	for r in "${rows[@]}"; do
 		case $r in
 		imgaudit) measure "$r" "${ia[@]}" -o "$report" "$layout" ;;
-		imgaudit-zlib | imgaudit-vblob | imgaudit-vnone)
+		imgaudit-zlib | imgaudit-vfull | imgaudit-vnone)
 			measure "$r" "${ia[@]}" -o "$T/report-$r.json" "${opt[$r]}" "$layout" ;;
 		imgaudit-j1) measure "$r" "${ia[@]}" -o "$T/report-j1.json" --jobs 1 "$layout" ;;
+		audit-db-cold)
+			rm -f "$T/audit.db" "$T/audit.db-wal" "$T/audit.db-shm"
+			measure "$r" "${ia[@]}" -o "$T/report-dbc.json" --db "$T/audit.db" "$layout" ;;
+		audit-db-warm)
+			measure "$r" "${ia[@]}" -o "$T/report-dbw.json" --db "$T/audit.db" "$layout" ;;
 		scan-cold)
 			rm -f "$T/scan.db" "$T/scan.db-wal" "$T/scan.db-shm"
 			measure "$r" "${scan[@]}" --tag 1 ;;
@@ -320,6 +336,13 @@ same=
 if [ -f "$T/report-imgaudit-zlib.json" ]; then
 	if cmp -s "$report" "$T/report-imgaudit-zlib.json"; then same=identical; else same=DIFFERENT; fi
 fi
+if [ -f "$T/report-dbw.json" ]; then
+	if cmp -s "$report" "$T/report-dbw.json"; then
+		note "the warm audit --db report is identical to the plain audit's"
+	else
+		note "the warm audit --db report DIFFERS from the plain audit's"
+	fi
+fi
 
 # ---- the table --------------------------------------------------------------------
 
@@ -336,8 +359,9 @@ def med(name):
     return [statistics.median(c) for c in zip(*runs)]
 
 labels = {"imgaudit": "imgaudit audit", "imgaudit-zlib": "imgaudit --inflate=zlib",
-          "imgaudit-vblob": "imgaudit --verify=blob", "imgaudit-vnone": "imgaudit --verify=none",
-          "imgaudit-j1": "imgaudit --jobs 1", "scan-cold": "scan, cold (empty db)",
+          "imgaudit-vfull": "imgaudit --verify=full", "imgaudit-vnone": "imgaudit --verify=none",
+          "imgaudit-j1": "imgaudit --jobs 1", "audit-db-cold": "audit --db, cold (empty db)",
+          "audit-db-warm": "audit --db, warm (layers in db)", "scan-cold": "scan, cold (empty db)",
           "scan-warm": "scan, warm (layers cached)", "scan-stored": "scan, report stored",
           "igzip2": "igzip -dc, 2 at a time", "gzip": "gzip -dc (each blob)",
           "tar": "tar -tzf (each blob)", "bsdtar": "bsdtar -tzf (each blob)"}
@@ -348,7 +372,7 @@ print(f"{'':28} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12} {'MB/s':>8} {'img
 for r in rows:
     wall, cpu, rss_kb = m[r]
     ratio = ia_wall / wall if wall > 0 else float("inf")
-    mbs = f"{tarbytes / 1e6 / wall:8.0f}" if not r.startswith("scan-") or r == "scan-cold" else f"{'':8}"
+    mbs = f"{tarbytes / 1e6 / wall:8.0f}" if not r.endswith(("-warm", "-stored")) else f"{'':8}"
     print(f"{labels[r]:28} {wall:8.2f} {cpu:8.2f} {rss_kb * 1024 / 1e6:12.1f} {mbs} {ratio:14.2f}")
 
 def target(name, value, limit, fmt=".2f"):
@@ -359,6 +383,9 @@ print("\ntargets (issue 9):")
 if "igzip2" in m:
     target("imgaudit wall / igzip -dc on 2 cores", ia_wall / m["igzip2"][0], 1.25)
 target("imgaudit wall / tar -tzf", ia_wall / m["tar"][0], 0.25)
+if "audit-db-warm" in m:
+    target("warm re-audit / cold (audit --db wall)",
+           m["audit-db-warm"][0] / m["audit-db-cold"][0], 0.02, ".3f")
 if "scan-warm" in m:
     target("warm re-audit / cold (scan wall)", m["scan-warm"][0] / m["scan-cold"][0], 0.02, ".3f")
     print(f"  {'(warm re-audit / cold imgaudit audit)':44} {m['scan-warm'][0] / ia_wall:.3f}")
