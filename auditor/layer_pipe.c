@@ -32,9 +32,9 @@
 
 #define IN_CHUNK	(256 * 1024)	/* blob bytes per input slot (gzipvariants.py
 				   puts headers across the first boundary) */
-#define IN_SLOTS	8
+#define IN_SLOTS	4
 #define OUT_CHUNK	(512 * 1024)	/* tar bytes per output slot */
-#define OUT_SLOTS	4
+#define OUT_SLOTS	3
 
 enum mode { MODE_COPY, MODE_ISAL, MODE_ARCHIVE };
 
