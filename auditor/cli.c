@@ -281,10 +281,27 @@ find_option(const char *arg, const char **value)
 	return NULL;
 }
 
+/* The words of --profile, --inflate and --verify, in their enums' order. */
+static const char *const profile_words[] = { "inference", "training", NULL };
+static const char *const inflate_words[] = { "isal", "zlib", NULL };
+static const char *const verify_words[] = { "full", "blob", "none", NULL };
+
+/* The index of val in words (NULL-terminated), or -1. */
+static int
+choice(const char *val, const char *const *words)
+{
+	int i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(val, words[i]) == 0)
+			return i;
+	return -1;
+}
+
 static int
 parse_audit(int argc, char **argv, struct options *o)
 {
-	int i;
+	int i, w;
 	long long v;
 
 	/* Defaults shared by audit, why, diff and scan. */
@@ -432,33 +449,22 @@ parse_audit(int argc, char **argv, struct options *o)
 			o->audit.keep_files = true;
 			break;
 		case OPT_PROFILE:
-			if (strcmp(val, "inference") == 0)
-				o->audit.profile = PROFILE_INFERENCE;
-			else if (strcmp(val, "training") == 0)
-				o->audit.profile = PROFILE_TRAINING;
-			else
+			if ((w = choice(val, profile_words)) < 0)
 				return usage_error("--profile takes inference or "
 				    "training, not '%s'", val);
+			o->audit.profile = (enum profile)w;
 			break;
 		case OPT_INFLATE:
-			if (strcmp(val, "isal") == 0)
-				o->audit.inflate = INFLATE_ISAL;
-			else if (strcmp(val, "zlib") == 0)
-				o->audit.inflate = INFLATE_ZLIB;
-			else
+			if ((w = choice(val, inflate_words)) < 0)
 				return usage_error("--inflate takes isal or zlib, "
 				    "not '%s'", val);
+			o->audit.inflate = (enum layer_inflate)w;
 			break;
 		case OPT_VERIFY:
-			if (strcmp(val, "full") == 0)
-				o->audit.verify = VERIFY_FULL;
-			else if (strcmp(val, "blob") == 0)
-				o->audit.verify = VERIFY_BLOB;
-			else if (strcmp(val, "none") == 0)
-				o->audit.verify = VERIFY_NONE;
-			else
+			if ((w = choice(val, verify_words)) < 0)
 				return usage_error("--verify takes blob, full or "
 				    "none, not '%s'", val);
+			o->audit.verify = (enum layer_verify)w;
 			break;
 		}
 	}
