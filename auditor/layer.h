@@ -16,7 +16,6 @@
 #ifndef IMGAUDIT_LAYER_H
 #define IMGAUDIT_LAYER_H
 
-#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -76,7 +75,6 @@ struct layer_spec {
 	int64_t *progress;	/* blob bytes read, added atomically; or NULL */
 	enum layer_inflate inflate;
 	enum layer_verify verify;
-	bool inline_decode;	/* decompress on the caller's thread */
 };
 
 enum entry_kind {

@@ -711,7 +711,7 @@ layer_pipe_open(struct layer_pipe **out, struct blob_stream *bs,
 		p->blob_sum = digest_new();
 	for (k = 0; k < IN_SLOTS; k++)
 		p->in[k] = xmalloc(IN_CHUNK);
-	for (k = 0; k < (spec->inline_decode ? 1 : OUT_SLOTS); k++)
+	for (k = 0; k < OUT_SLOTS; k++)
 		p->out[k] = xmalloc(OUT_CHUNK);
 
 	/* The first slot, read here: it says what the blob is. */
@@ -752,20 +752,14 @@ layer_pipe_open(struct layer_pipe **out, struct blob_stream *bs,
 		st = IA_EINPUT;
 		goto done;
 	}
-	if (!spec->inline_decode) {
-		/* Either thread may fail to start: its work is done inline. */
-		if (p->blob_sum != NULL &&
-		    pthread_create(&p->htid, NULL, hasher, p) == 0)
-			p->hashing = 1;
-		else if (p->blob_sum != NULL)
-			digest_update(p->blob_sum, p->in[0], p->in_len[0]);
-		if (pthread_create(&p->tid, NULL, producer, p) == 0)
-			p->threaded = 1;
-		else
-			p->out[0] = p->out[0] ? p->out[0] : xmalloc(OUT_CHUNK);
-	} else if (p->blob_sum != NULL) {
+	/* Either thread may fail to start: its work is then done inline. */
+	if (p->blob_sum != NULL &&
+	    pthread_create(&p->htid, NULL, hasher, p) == 0)
+		p->hashing = 1;
+	else if (p->blob_sum != NULL)
 		digest_update(p->blob_sum, p->in[0], p->in_len[0]);
-	}
+	if (pthread_create(&p->tid, NULL, producer, p) == 0)
+		p->threaded = 1;
 done:
 	if (st != IA_OK) {
 		pipe_free(p);
