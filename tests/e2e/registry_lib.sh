@@ -445,6 +445,18 @@ reg_blob_file() {
 	printf '%s\n' "${REG_DIR[$1]}/storage/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data"
 }
 
+# reg_corrupt_last_layer NAME REPO TAG: overwrite one byte of the last layer
+# blob of REPO:TAG in registry NAME's storage (its digest then fails).
+reg_corrupt_last_layer() {
+	local name=$1 repo=$2 tag=$3 last f
+	reg_manifest "$name" "$repo" "$tag" "$T/$repo-$tag.manifest.json" ||
+	    abort "no manifest for $repo:$tag"
+	last=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][-1]["digest"])' \
+	    "$T/$repo-$tag.manifest.json")
+	f=$(reg_blob_file "$name" "$last")
+	printf 'X' | dd of="$f" bs=1 seek=4 conv=notrunc 2>/dev/null || abort "cannot corrupt $f"
+}
+
 reg_log_mark() {
 	local n
 	n=$(wc -l <"${REG_DIR[$1]}/access.log")

@@ -80,10 +80,7 @@ reg_push plain "oci:$IMAGES/multiarch/oci-gzip:$(oci_ref "$IMAGES/multiarch/oci-
 reg_push plain "docker-archive:$IMAGES/basic/docker-archive.tar" corrupt:latest ||
     abort "pushing the test images failed"
 # Corrupt the last layer of corrupt:latest (its blobs are skopeo's own).
-reg_manifest plain corrupt latest "$T/corrupt.json" || abort "no manifest"
-last=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][-1]["digest"])' "$T/corrupt.json")
-f=$(reg_blob_file plain "$last")
-printf 'X' | dd of="$f" bs=1 seek=4 conv=notrunc 2>/dev/null || abort "cannot corrupt $f"
+reg_corrupt_last_layer plain corrupt latest
 ntags=7
 
 scan() {	# scan TAG DB [ARGS...]

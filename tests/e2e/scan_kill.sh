@@ -91,10 +91,7 @@ push_oci "$P/bad-v2/oci-gzip" bad:v2 &&
 push_oci "$P/many/oci-gzip" many:latest &&
 reg_push plain "docker-archive:$IMAGES/basic/docker-archive.tar" corrupt:latest ||
     abort "pushing the test images failed"
-reg_manifest plain corrupt latest "$T/corrupt.json" || abort "no manifest"
-last=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][-1]["digest"])' "$T/corrupt.json")
-f=$(reg_blob_file plain "$last")
-printf 'X' | dd of="$f" bs=1 seek=4 conv=notrunc 2>/dev/null || abort "cannot corrupt $f"
+reg_corrupt_last_layer plain corrupt latest
 ntags=11
 note "registry $addr: $ntags tags pushed ($(calc "$EPOCHREALTIME - $t_start") s)"
 
