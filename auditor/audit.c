@@ -10,6 +10,7 @@
  * so that the error reported is always the lowest-numbered one.
  */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "advise.h"
 #include "audit.h"
 #include "candidates.h"
+#include "report.h"
 
 struct pool {
 	const struct audit_options *opt;
@@ -270,6 +272,117 @@ attribute(struct audit *a)
 	debug_findings(a);
 }
 
+/* ---- the analysis key of a stored report ---- */
+
+static pthread_once_t exe_once = PTHREAD_ONCE_INIT;
+static char exe_digest[DIGEST_STRLEN];	/* "" when unreadable */
+
+/* sha256 of this executable: a rebuilt imgaudit may analyse otherwise. */
+static void
+hash_exe(void)
+{
+	struct digest *d;
+	char buf[65536];
+	size_t n;
+	FILE *f = fopen("/proc/self/exe", "rb");
+
+	if (f == NULL)
+		return;
+	d = digest_new();
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		digest_update(d, buf, n);
+	if (ferror(f))
+		digest_free(d);
+	else
+		digest_final(d, exe_digest);
+	fclose(f);
+}
+
+static void
+key_line(struct digest *d, const char *name, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = snprintf(buf, sizeof(buf), "%s=", name);
+	n += vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(buf) - 1)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	digest_update(d, buf, (size_t)n);
+}
+
+int
+audit_report_key(const struct audit_options *opt, const char *kb_digest,
+    const struct image *img, size_t top, char out[DIGEST_STRLEN])
+{
+	struct digest *d;
+	size_t i;
+
+	pthread_once(&exe_once, hash_exe);
+	if (exe_digest[0] == '\0')
+		return -1;
+	d = digest_new();
+	key_line(d, "imgaudit", "%s", exe_digest);
+	key_line(d, "schema", "%s", REPORT_SCHEMA);
+	key_line(d, "kb", "%s", kb_digest);
+	key_line(d, "top", "%zu", top);
+	key_line(d, "profile", "%d", (int)opt->profile);
+	key_line(d, "verify", "%d", (int)opt->verify);
+	key_line(d, "inflate", "%d", (int)opt->inflate);
+	key_line(d, "max_ratio", "%.17g", opt->max_ratio);
+	key_line(d, "ratio_floor", "%lld", (long long)opt->ratio_floor);
+	key_line(d, "platform", "%s/%d", opt->source.platform ?
+	    opt->source.platform : "", opt->source.platform_given);
+	for (i = 0; i < opt->link.n_target_sm; i++)
+		key_line(d, "target_sm", "%u", (unsigned)opt->link.target_sm[i]);
+	if (img != NULL && img->digest != NULL && img->config_digest != NULL &&
+	    strcmp(img->digest, img->config_digest) == 0) {
+		/* A docker archive: the config does not name the blobs. */
+		for (i = 0; i < img->n_layers; i++)
+			key_line(d, "layer", "%s %s %lld %d",
+			    img->layers[i].digest ? img->layers[i].digest : "-",
+			    img->layers[i].diff_id ? img->layers[i].diff_id :
+			    "-", (long long)img->layers[i].size,
+			    (int)img->layers[i].compression);
+	}
+	digest_final(d, out);
+	return 0;
+}
+
+/*
+ * With a report store: open the source and look for the report of this
+ * image analysed this way (a->stored_report).  Nothing else is loaded:
+ * the knowledge base is only hashed.
+ */
+static enum ia_status
+stored(const struct audit_options *opt, struct audit *a,
+    struct ia_error *err)
+{
+	char kb_digest[DIGEST_STRLEN], *json;
+	enum ia_status st;
+
+	st = kb_identity(opt->kb_extra, opt->n_kb_extra, kb_digest, err);
+	if (st != IA_OK)
+		return st;
+	st = source_open(opt->ref, &opt->source, &a->src, err);
+	if (st != IA_OK)
+		return st;
+	a->img = source_image(a->src);
+	if (a->img->digest == NULL || audit_report_key(opt, kb_digest,
+	    a->img, opt->reports->top, a->report_key) != 0)
+		return IA_OK;
+	json = opt->reports->get(opt->reports->ctx, a->img->digest,
+	    a->report_key);
+	/* A row that does not parse is not a report: audit. */
+	a->stored_report = report_from_stored(json, a->img);
+	free(json);
+	return IA_OK;
+}
+
 enum ia_status
 audit_run(const struct audit_options *opt, struct audit **out,
     struct ia_error *err)
@@ -281,14 +394,22 @@ audit_run(const struct audit_options *opt, struct audit **out,
 
 	*out = NULL;
 	a = xcalloc(1, sizeof(*a));
+	if (opt->reports != NULL && (st = stored(opt, a, err)) != IA_OK)
+		goto fail;
+	if (a->stored_report != NULL) {
+		*out = a;
+		return IA_OK;
+	}
 	/* A bad --kb-extra is the user's to fix before any layer is read. */
 	st = kb_open(opt->kb_extra, opt->n_kb_extra, &a->kb, err);
 	if (st != IA_OK)
 		goto fail;
-	st = source_open(opt->ref, &opt->source, &a->src, err);
-	if (st != IA_OK)
-		goto fail;
-	a->img = source_image(a->src);
+	if (a->src == NULL) {
+		st = source_open(opt->ref, &opt->source, &a->src, err);
+		if (st != IA_OK)
+			goto fail;
+		a->img = source_image(a->src);
+	}
 	a->n_layers = a->img->n_layers;
 	a->layers = xcalloc(a->n_layers ? a->n_layers : 1, sizeof(*a->layers));
 	st = read_layers(opt, a, err);
@@ -355,5 +476,6 @@ audit_free(struct audit *a)
 	free(a->layers);
 	findings_free(&a->findings);
 	source_free(a->src);
+	cJSON_Delete(a->stored_report);
 	free(a);
 }

@@ -43,6 +43,19 @@ struct layer_cache {
 	void *ctx;
 };
 
+/*
+ * Where finished reports may already be (the scan database): get()
+ * returns the report JSON (allocated) stored for manifest_digest under
+ * the analysis key (audit_report_key()), or NULL.  top is the report's
+ * --top, part of the key.
+ */
+struct report_store {
+	char *(*get)(void *ctx, const char *manifest_digest,
+	    const char *analysis);
+	void *ctx;
+	size_t top;
+};
+
 struct audit_options {
 	const char *ref;		/* IMAGE as the user wrote it */
 	struct source_options source;
@@ -50,6 +63,7 @@ struct audit_options {
 	double max_ratio;		/* decompression-bomb ceiling */
 	struct linkgraph_options link;	/* --target-arch */
 	const struct layer_cache *cache;	/* or NULL */
+	const struct report_store *reports;	/* or NULL */
 	const char *const *kb_extra;	/* --kb-extra files, in order */
 	size_t n_kb_extra;
 	enum profile profile;		/* --profile */
@@ -64,6 +78,7 @@ struct audit_options {
 };
 
 struct candidates;
+struct cJSON;
 
 struct audit {
 	struct source *src;
@@ -86,11 +101,30 @@ struct audit {
 	struct findings findings;		/* image, layers, tree, packages */
 	size_t cached_layers;			/* taken from opt->cache */
 	int64_t pulled_bytes;			/* blob bytes actually read */
+	/*
+	 * With opt->reports: the analysis key, and the stored report when
+	 * one matched (report_from_stored(), report.h: take it, and set
+	 * it to NULL).  Then nothing past img and kb is filled in: no
+	 * layer was read.
+	 */
+	char report_key[DIGEST_STRLEN];
+	struct cJSON *stored_report;
 };
 
 enum ia_status audit_run(const struct audit_options *opt, struct audit **out,
     struct ia_error *err);
 
 void audit_free(struct audit *a);
+
+/*
+ * The analysis key of a report: sha256 over this build of imgaudit (its
+ * executable), the report schema, the knowledge base (kb_identity(), kb.h), top
+ * and every option that can change a report.  img adds its layers' blobs
+ * when its digest is only the config's (a docker archive), and may be
+ * NULL for images named by a manifest digest.  Returns 0, or -1 when the
+ * executable cannot be read (then no report is stored or taken).
+ */
+int audit_report_key(const struct audit_options *opt, const char *kb_digest,
+    const struct image *img, size_t top, char out[DIGEST_STRLEN]);
 
 #endif

@@ -733,6 +733,28 @@ print_policy(const struct options *o, const struct policy *pol,
 		fprintf(stderr, "  %s\n", res->v[i].message);
 }
 
+/*
+ * Keep the report for `audit --db`'s next run over the same image: as it
+ * was built, before --policy and --bandwidth add to it.  A report that
+ * cannot be kept costs the next run its time, not this one its result.
+ */
+static void
+store_report(struct store *db, const struct audit *a, size_t top,
+    const struct audit_options *opt, const cJSON *report)
+{
+	char key[DIGEST_STRLEN];
+	char *json;
+
+	if (a->img->digest == NULL ||
+	    audit_report_key(opt, a->kb->digest, a->img, top, key) != 0)
+		return;
+	json = cJSON_PrintUnformatted(report);
+	if (json != NULL && store_report_put(db, a->img->digest, key,
+	    json) != 0)
+		fprintf(stderr, "imgaudit: warning: %s\n", store_errmsg(db));
+	cJSON_free(json);
+}
+
 static int
 cmd_audit(int argc, char **argv, int why)
 {
@@ -743,6 +765,7 @@ cmd_audit(int argc, char **argv, int why)
 	struct policy_result pres = { 0 };
 	struct store *db = NULL;
 	struct layer_cache cache;
+	struct report_store reports;
 	cJSON *report;
 	enum ia_status st;
 	int rc, prc = 0;
@@ -781,12 +804,19 @@ cmd_audit(int argc, char **argv, int why)
 		}
 		cache = scan_layer_cache(db);
 		o.audit.cache = &cache;
+		/*
+		 * The same image analysed the same way: its stored report.
+		 * why and --policy need the files behind the report.
+		 */
+		reports = scan_report_store(db, o.top);
+		if (!why && pol == NULL)
+			o.audit.reports = &reports;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	st = audit_run(&o.audit, &a, &err);
-	store_close(db);
 	if (st != IA_OK) {
+		store_close(db);
 		print_error(err.msg[0] ? err.msg : ia_strstatus(st));
 		policy_free(pol);
 		return st;
@@ -796,12 +826,20 @@ cmd_audit(int argc, char **argv, int why)
 
 		rc = find_package(a, o.image, o.package, &i);
 		if (rc != 0) {
+			store_close(db);
 			audit_free(a);
 			return rc;
 		}
 		report = report_build_why(a, i);
-	} else
+	} else if (a->stored_report != NULL) {
+		report = a->stored_report;
+		a->stored_report = NULL;
+	} else {
 		report = report_build(a, o.top);
+		if (db != NULL)
+			store_report(db, a, o.top, &o.audit, report);
+	}
+	store_close(db);
 	if (pol != NULL)
 		prc = check_policy(&o, pol, a, report, &pres);
 	if (!why && o.bandwidth != NULL)

@@ -635,11 +635,47 @@ load_bases(struct kb *kb, sqlite3 *db, struct ia_error *err)
 	return rc;
 }
 
+/* One text into the knowledge base's digest, with its length first. */
+static void
+hash_text(struct digest *d, const char *text)
+{
+	char len[24];
+
+	snprintf(len, sizeof(len), "%zu:", strlen(text));
+	digest_update(d, len, strlen(len));
+	digest_update(d, text, strlen(text));
+}
+
+enum ia_status
+kb_identity(const char *const *extra, size_t n_extra,
+    char out[DIGEST_STRLEN], struct ia_error *err)
+{
+	struct digest *d = digest_new();
+	size_t i;
+
+	for (i = 0; kb_files[i].name != NULL; i++)
+		hash_text(d, kb_files[i].data);
+	for (i = 0; i < n_extra; i++) {
+		char *sql;
+		enum ia_status rc = read_extra(extra[i], &sql, err);
+
+		if (rc != IA_OK) {
+			digest_free(d);
+			return rc;
+		}
+		hash_text(d, sql);
+		free(sql);
+	}
+	digest_final(d, out);
+	return IA_OK;
+}
+
 enum ia_status
 kb_open(const char *const *extra, size_t n_extra, struct kb **out,
     struct ia_error *err)
 {
 	struct kb *kb;
+	struct digest *d = NULL;
 	sqlite3 *db = NULL;
 	enum ia_status rc;
 	size_t i;
@@ -654,9 +690,12 @@ kb_open(const char *const *extra, size_t n_extra, struct kb **out,
 	kb->db = db;
 	rc = exec_sql(db, "knowledge base", "PRAGMA foreign_keys = ON",
 	    IA_EINTERNAL, err);
-	for (i = 0; rc == IA_OK && kb_files[i].name != NULL; i++)
+	d = digest_new();
+	for (i = 0; rc == IA_OK && kb_files[i].name != NULL; i++) {
+		hash_text(d, kb_files[i].data);
 		rc = exec_sql(db, kb_files[i].name, kb_files[i].data,
 		    IA_EINTERNAL, err);
+	}
 	if (rc == IA_OK && n_extra > 0) {
 		sqlite3_limit(db, SQLITE_LIMIT_LENGTH, KB_EXTRA_LENGTH);
 		sqlite3_set_authorizer(db, extra_authorizer, NULL);
@@ -668,6 +707,7 @@ kb_open(const char *const *extra, size_t n_extra, struct kb **out,
 		rc = read_extra(extra[i], &sql, err);
 		if (rc != IA_OK)
 			break;
+		hash_text(d, sql);
 		snprintf(name, sizeof(name), "--kb-extra %s", extra[i]);
 		sqlite3_progress_handler(db, 1000, extra_progress, &calls);
 		rc = exec_sql(db, name, sql, IA_EINPUT, err);
@@ -679,6 +719,8 @@ kb_open(const char *const *extra, size_t n_extra, struct kb **out,
 		free(sql);
 	}
 	sqlite3_set_authorizer(db, NULL, NULL);
+	digest_final(d, kb->digest);
+	d = NULL;
 	if (rc == IA_OK)
 		rc = load_purposes(kb, db, err);
 	if (rc == IA_OK)
@@ -696,6 +738,7 @@ kb_open(const char *const *extra, size_t n_extra, struct kb **out,
 	*out = kb;
 	return IA_OK;
 fail:
+	digest_free(d);
 	kb_free(kb);
 	return rc;
 }

@@ -31,6 +31,7 @@
 #include <stdio.h>
 
 #include "common.h"
+#include "digest.h"
 
 /* The purposes of DESIGN.md, in db/kb/00-purposes.sql. */
 enum purpose {
@@ -122,6 +123,8 @@ struct kb {
 	struct kb_dlopen_rule *dlopen;
 	size_t n_dlopen;
 	void *db;			/* the sqlite3 connection, for dump */
+	/* sha256 of every SQL text loaded, embedded and extra, in order. */
+	char digest[DIGEST_STRLEN];
 };
 
 /*
@@ -133,6 +136,14 @@ struct kb {
  */
 enum ia_status kb_open(const char *const *extra, size_t n_extra,
     struct kb **out, struct ia_error *err);
+
+/*
+ * What kb_open() would put in kb->digest, without loading anything: the
+ * embedded SQL and each extra file read and hashed.  Returns IA_OK, or
+ * IA_EINPUT when an extra file cannot be read (as kb_open() says it).
+ */
+enum ia_status kb_identity(const char *const *extra, size_t n_extra,
+    char out[DIGEST_STRLEN], struct ia_error *err);
 void kb_free(struct kb *kb);
 
 /* Names as the JSON and text reports print them. */

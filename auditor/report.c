@@ -305,6 +305,38 @@ report_build(const struct audit *a, size_t top)
 	return root;
 }
 
+/* rep_str(), in place of key's value (where it is in o, for cmp(1)). */
+static void
+replace_str(cJSON *o, const char *key, const char *s)
+{
+	cJSON *tmp = cJSON_CreateObject(), *v;
+
+	rep_str(tmp, key, s);
+	v = cJSON_DetachItemFromObjectCaseSensitive(tmp, key);
+	cJSON_Delete(tmp);
+	if (!cJSON_ReplaceItemInObjectCaseSensitive(o, key, v))
+		cJSON_AddItemToObject(o, key, v);
+}
+
+cJSON *
+report_from_stored(const char *json, const struct image *img)
+{
+	cJSON *r = json != NULL ? cJSON_Parse(json) : NULL;
+	cJSON *schema = cJSON_GetObjectItemCaseSensitive(r, "schema");
+	cJSON *image = cJSON_GetObjectItemCaseSensitive(r, "image");
+
+	if (!cJSON_IsString(schema) ||
+	    strcmp(schema->valuestring, REPORT_SCHEMA) != 0 ||
+	    !cJSON_IsObject(image)) {
+		cJSON_Delete(r);
+		return NULL;
+	}
+	/* Where the image was read from is this run's, not the image's. */
+	replace_str(image, "ref", img->ref);
+	replace_str(image, "transport", img->transport);
+	return r;
+}
+
 int
 report_write_json(const cJSON *report, FILE *f)
 {

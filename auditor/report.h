@@ -34,6 +34,13 @@ cJSON *report_build(const struct audit *a, size_t top);
  */
 cJSON *report_build_why(const struct audit *a, size_t i);
 
+/*
+ * A report stored by an earlier run (audit.h, struct report_store), made
+ * this run's: image.ref and image.transport are img's.  NULL when json is
+ * NULL or not a report of this schema.
+ */
+cJSON *report_from_stored(const char *json, const struct image *img);
+
 struct text_options {
 	int color;	/* ANSI bold for headings (a TTY without NO_COLOR) */
 	int width;	/* columns to fit, 100 unless the terminal says */

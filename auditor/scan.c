@@ -56,6 +56,20 @@ scan_layer_cache(struct store *db)
 	return c;
 }
 
+static char *
+report_get(void *ctx, const char *manifest_digest, const char *analysis)
+{
+	return store_report_get(ctx, manifest_digest, analysis);
+}
+
+struct report_store
+scan_report_store(struct store *db, size_t top)
+{
+	struct report_store r = { report_get, db, top };
+
+	return r;
+}
+
 static int64_t
 total(const cJSON *report, const char *key)
 {
@@ -86,7 +100,7 @@ say(const struct scan_options *opt, const char *repo, const char *tag,
 static void
 scan_image(const struct scan_options *opt, struct store *db,
     struct registry *reg, const char *repo, const char *tag,
-    struct scan_stats *stats)
+    const char *analysis, struct scan_stats *stats)
 {
 	struct scan_row row;
 	struct ia_error err = { 0 };
@@ -111,8 +125,10 @@ scan_image(const struct scan_options *opt, struct store *db,
 		goto out;
 	}
 	row.digest = digest;
-	if (store_report_has(db, digest) == 1) {
-		char *old = store_report_get(db, digest);
+	/* Unchanged: the same image, analysed the same way. */
+	if (analysis[0] != '\0' &&
+	    store_report_has(db, digest, analysis) == 1) {
+		char *old = store_report_get(db, digest, analysis);
 		cJSON *r = old ? cJSON_Parse(old) : NULL;
 
 		fill_row(&row, r);
@@ -145,7 +161,7 @@ scan_image(const struct scan_options *opt, struct store *db,
 	fill_row(&row, report);
 	cJSON_Delete(report);
 	/* The report first: a row never names a report that is not there. */
-	if (json == NULL || store_report_put(db, digest, json) != 0) {
+	if (json == NULL || store_report_put(db, digest, analysis, json) != 0) {
 		row.error = "could not store the report";
 		stats->failed++;
 	}
@@ -182,7 +198,8 @@ scan_run(const struct scan_options *opt, struct scan_stats *stats,
 {
 	struct registry_options ro;
 	struct store *db = NULL;
-	char **repos = NULL;
+	struct kb *kb = NULL;
+	char **repos = NULL, analysis[DIGEST_STRLEN] = "";
 	size_t n_repos = 0, i, k;
 	enum ia_status st;
 
@@ -190,6 +207,17 @@ scan_run(const struct scan_options *opt, struct scan_stats *stats,
 	memset(&ro, 0, sizeof(ro));
 	ro.creds = opt->audit.source.creds;
 	ro.tls_verify = !opt->audit.source.tls_no_verify;
+	/*
+	 * One analysis key for the whole scan (registry images are named by
+	 * their manifest digest).  A bad --kb-extra fails here, once.
+	 */
+	st = kb_open(opt->audit.kb_extra, opt->audit.n_kb_extra, &kb, err);
+	if (st != IA_OK)
+		return st;
+	if (audit_report_key(&opt->audit, kb->digest, NULL, opt->top,
+	    analysis) != 0)
+		analysis[0] = '\0';	/* nothing is taken as unchanged */
+	kb_free(kb);
 	st = store_open(opt->db, &db, err);
 	if (st != IA_OK)
 		return st;
@@ -231,7 +259,7 @@ scan_run(const struct scan_options *opt, struct scan_stats *stats,
 				    tags[k], opt->shard_n) != opt->shard_k - 1)
 					continue;
 				scan_image(opt, db, reg, repos[i], tags[k],
-				    stats);
+				    analysis, stats);
 			}
 		}
 		free_list(tags, n_tags);

@@ -63,6 +63,12 @@ enum ia_status scan_run(const struct scan_options *opt,
 struct store;
 struct layer_cache scan_layer_cache(struct store *db);
 
+/*
+ * The scan database as the audit's report store (audit.h): the report
+ * kept for a manifest digest under an analysis key.  For `audit --db`.
+ */
+struct report_store scan_report_store(struct store *db, size_t top);
+
 /* Which shard (0..n-1) a repo:tag falls in: FNV-1a of "repo:tag" mod n. */
 unsigned scan_shard_of(const char *repo, const char *tag, unsigned n);
 

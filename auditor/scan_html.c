@@ -857,7 +857,7 @@ scan_html_write(struct store *s, const char *dir, const char *repo,
 		for (j = i; j < nby && strcmp(by[j]->digest, by[i]->digest) ==
 		    0; j++)
 			;
-		json = store_report_get(s, by[i]->digest);
+		json = store_report_get(s, by[i]->digest, NULL);
 		b.n = 0;
 		image_page(&b, hash, by + i, j - i, json);
 		free(json);

@@ -40,7 +40,7 @@ static const char schema_sql[] =
 	" data BLOB NOT NULL, PRIMARY KEY (diff_id, blob_digest));"
 	"CREATE TABLE IF NOT EXISTS reports ("
 	" manifest_digest TEXT PRIMARY KEY, json TEXT NOT NULL,"
-	" stored_at INTEGER NOT NULL);"
+	" stored_at INTEGER NOT NULL, analysis TEXT NOT NULL DEFAULT '');"
 	"CREATE TABLE IF NOT EXISTS scans ("
 	" id INTEGER PRIMARY KEY, repo TEXT NOT NULL, tag TEXT,"
 	" digest TEXT, scanned_at INTEGER NOT NULL, error TEXT,"
@@ -145,7 +145,22 @@ init_schema(struct store *s, struct ia_error *err)
 		char want[16];
 
 		snprintf(want, sizeof(want), "%d", STORE_SCHEMA_VERSION);
-		if (v == NULL || strcmp(v, want) != 0) {
+		if (v != NULL && strcmp(v, "1") == 0) {
+			/*
+			 * Version 1 stored reports without the analysis that
+			 * made them: they stay readable (scan report) and are
+			 * never taken for a re-audit.
+			 */
+			sqlite3_finalize(st);
+			st = NULL;
+			if (exec(s, "ALTER TABLE reports ADD COLUMN analysis "
+			    "TEXT NOT NULL DEFAULT ''; UPDATE meta SET value = "
+			    "'2' WHERE key = 'schema_version'",
+			    "cannot upgrade the schema") != 0) {
+				ret = ia_seterr(err, IA_EINPUT, "%s", s->msg);
+				goto out;
+			}
+		} else if (v == NULL || strcmp(v, want) != 0) {
 			ret = ia_seterr(err, IA_EINPUT, "%s: scan database "
 			    "schema version %.32s; this imgaudit reads version "
 			    "%d only (scan into a new --db file)", s->path,
@@ -388,17 +403,19 @@ out:
 /* ---- reports ---- */
 
 int
-store_report_has(struct store *s, const char *manifest_digest)
+store_report_has(struct store *s, const char *manifest_digest,
+    const char *analysis)
 {
 	sqlite3_stmt *st;
 	int rc, ret = -1;
 
 	lock(s);
-	st = prepare(s, "SELECT 1 FROM reports WHERE manifest_digest = ?1",
-	    "cannot read the reports");
+	st = prepare(s, "SELECT 1 FROM reports WHERE manifest_digest = ?1 "
+	    "AND analysis = ?2", "cannot read the reports");
 	if (st == NULL)
 		goto out;
-	if (bind_text(st, 1, manifest_digest) != SQLITE_OK) {
+	if (bind_text(st, 1, manifest_digest) != SQLITE_OK ||
+	    bind_text(st, 2, analysis) != SQLITE_OK) {
 		setmsg(s, "cannot read the reports");
 		goto out;
 	}
@@ -417,19 +434,20 @@ out:
 
 int
 store_report_put(struct store *s, const char *manifest_digest,
-    const char *json)
+    const char *analysis, const char *json)
 {
 	sqlite3_stmt *st;
 	int ret = -1;
 
 	lock(s);
 	st = prepare(s, "INSERT OR REPLACE INTO reports (manifest_digest, json, "
-	    "stored_at) VALUES (?1, ?2, CAST(strftime('%s', 'now') AS "
-	    "INTEGER))", "cannot write a report");
+	    "stored_at, analysis) VALUES (?1, ?2, CAST(strftime('%s', 'now') "
+	    "AS INTEGER), ?3)", "cannot write a report");
 	if (st == NULL)
 		goto out;
 	if (bind_text(st, 1, manifest_digest) != SQLITE_OK ||
 	    bind_text(st, 2, json) != SQLITE_OK ||
+	    bind_text(st, 3, analysis) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_DONE)
 		setmsg(s, "cannot write a report");
 	else
@@ -441,18 +459,20 @@ out:
 }
 
 char *
-store_report_get(struct store *s, const char *manifest_digest)
+store_report_get(struct store *s, const char *manifest_digest,
+    const char *analysis)
 {
 	sqlite3_stmt *st;
 	char *json = NULL;
 	int rc;
 
 	lock(s);
-	st = prepare(s, "SELECT json FROM reports WHERE manifest_digest = ?1",
-	    "cannot read a report");
+	st = prepare(s, "SELECT json FROM reports WHERE manifest_digest = ?1 "
+	    "AND (?2 IS NULL OR analysis = ?2)", "cannot read a report");
 	if (st == NULL)
 		goto out;
-	if (bind_text(st, 1, manifest_digest) != SQLITE_OK) {
+	if (bind_text(st, 1, manifest_digest) != SQLITE_OK ||
+	    bind_text(st, 2, analysis) != SQLITE_OK) {
 		setmsg(s, "cannot read a report");
 		goto out;
 	}
@@ -586,11 +606,18 @@ path_uri(const char *path, const char *query)
 	return u;
 }
 
+/* A version 1 source has no reports.analysis: its reports merge with ''. */
+static const char merge_reports_v1[] =
+	"INSERT OR IGNORE INTO main.reports (manifest_digest, json, stored_at)"
+	" SELECT manifest_digest, json, stored_at FROM src.reports;";
+static const char merge_reports_v2[] =
+	"INSERT OR IGNORE INTO main.reports (manifest_digest, json, stored_at,"
+	" analysis) SELECT manifest_digest, json, stored_at, analysis"
+	" FROM src.reports;";
+
 static const char merge_sql[] =
 	"INSERT OR IGNORE INTO main.layers (diff_id, blob_digest, data)"
 	" SELECT diff_id, blob_digest, data FROM src.layers;"
-	"INSERT OR IGNORE INTO main.reports (manifest_digest, json, stored_at)"
-	" SELECT manifest_digest, json, stored_at FROM src.reports;"
 	/* First of each duplicate within src, and none already in main. */
 	"INSERT INTO main.scans (repo, tag, digest, scanned_at, error,"
 	" compressed_bytes, final_bytes, wasted_bytes, removable_bytes)"
@@ -612,7 +639,7 @@ merge_one(struct store *s, const char *in, struct ia_error *err)
 	enum ia_status ret = IA_OK;
 	char *uri = path_uri(in, "?mode=ro");
 	const char *v;
-	int rc;
+	int rc, src_v1 = 0;
 
 	st = prepare(s, "ATTACH DATABASE ?1 AS src", "cannot attach");
 	if (st == NULL || bind_text(st, 1, uri) != SQLITE_OK ||
@@ -633,10 +660,13 @@ merge_one(struct store *s, const char *in, struct ia_error *err)
 		ret = ia_seterr(err, IA_EINPUT, "%s: not an imgaudit scan "
 		    "database: %s", in, rc == SQLITE_DONE ?
 		    "no schema version" : sqlite3_errmsg(s->db));
-	} else if (v == NULL || strtol(v, NULL, 10) != STORE_SCHEMA_VERSION) {
+	} else if (v == NULL || (strcmp(v, "1") != 0 &&
+	    strtol(v, NULL, 10) != STORE_SCHEMA_VERSION)) {
 		ret = ia_seterr(err, IA_EINPUT, "%s: scan database schema "
-		    "version %.32s; this imgaudit reads version %d only", in,
+		    "version %.32s; this imgaudit reads versions 1 to %d", in,
 		    v == NULL ? "(none)" : v, STORE_SCHEMA_VERSION);
+	} else {
+		src_v1 = strcmp(v, "1") == 0;
 	}
 	sqlite3_finalize(st);
 	if (ret != IA_OK)
@@ -647,7 +677,9 @@ merge_one(struct store *s, const char *in, struct ia_error *err)
 		    "transaction: %s", s->path, sqlite3_errmsg(s->db));
 		goto detach;
 	}
-	if (sqlite3_exec(s->db, merge_sql, NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(s->db, merge_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(s->db, src_v1 ? merge_reports_v1 : merge_reports_v2,
+	    NULL, NULL, NULL) != SQLITE_OK) {
 		ret = ia_seterr(err, IA_EINPUT, "%s: cannot merge into %s: %s",
 		    in, s->path, sqlite3_errmsg(s->db));
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);

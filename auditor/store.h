@@ -31,7 +31,7 @@
 #include "common.h"
 #include "layer.h"
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2	/* 1 is upgraded in place */
 
 struct store;
 
@@ -63,12 +63,21 @@ int store_layer_get(struct store *s, const char *diff_id,
 int store_layer_put(struct store *s, const char *diff_id,
     const char *blob_digest, const struct layer_result *r);
 
-/* Reports (the v1 JSON text) by manifest digest. */
-int store_report_has(struct store *s, const char *manifest_digest);
+/*
+ * Reports (the v1 JSON text), one per manifest digest, each with the
+ * analysis key that made it (audit_report_key(), audit.h: the build, the
+ * knowledge base and every option that changes a report).  has and get
+ * find a report only when its key is analysis; get with analysis NULL
+ * takes whatever is stored.  has returns 1, 0 or -1 on error; put
+ * replaces the digest's report.
+ */
+int store_report_has(struct store *s, const char *manifest_digest,
+    const char *analysis);
 int store_report_put(struct store *s, const char *manifest_digest,
-    const char *json);
+    const char *analysis, const char *json);
 /* Allocated (free() it), or NULL when absent or on error. */
-char *store_report_get(struct store *s, const char *manifest_digest);
+char *store_report_get(struct store *s, const char *manifest_digest,
+    const char *analysis);
 
 /*
  * One scan row per image visited: digest is NULL when the image failed

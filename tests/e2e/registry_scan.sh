@@ -254,6 +254,34 @@ check "warm scan adds one row per tag ($rows rows)" test "$rows" -eq $((2 * ntag
 check "warm scan: demo:1 is 'unchanged' (its new digest was audited as demo:2)" \
     grep -qE '^demo:1 +sha256:[0-9a-f]+ +unchanged$' "$OUT"
 
+# The same images analysed otherwise (another --kb-extra): no report is
+# taken as unchanged, and every layer still comes from the database.
+printf -- '-- a knowledge base that differs by this comment\n' >"$T/other.sql"
+mark=$(reg_log_mark plain)
+scan scan-kb "$T/scans.db" --kb-extra "$T/other.sql"
+expect_rc 0 "scan --kb-extra over the warm database"
+log_facts "$mark" "$T/kb.json"
+check "scan --kb-extra: demo:1 is audited again, not 'unchanged'" \
+    grep -qE '^demo:1 +sha256:[0-9a-f]+ +audited$' "$OUT"
+pyfact "scan --kb-extra: each digest's first tag is audited (or failed), not 'unchanged'" "$OUT" <<'PY'
+import sys
+seen, bad = set(), []
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) != 3 or line.startswith("scanned "):
+        continue
+    if f[1] not in seen and f[2] == "unchanged":
+        bad.append(line.strip())
+    seen.add(f[1])
+sys.exit("\n".join(bad) if bad else 0)
+PY
+check "scan --kb-extra: no layer pulled, every one from the database $(tail -1 "$OUT")" \
+    grep -qE '^scanned [0-9]+ images: .*; 0 layers pulled \(0B\), [1-9][0-9]* from the database$' "$OUT"
+python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("delete from scans where id > ?", (int(sys.argv[2]),)); c.commit()' \
+    "$T/scans.db" $((2 * ntags)) || abort "cannot drop the --kb-extra scan's rows"
+
 run_ia hist history --db "$T/scans.db"
 expect_rc 0 "history"
 check "history: a REMOVABLE column" grep -qE '^SCANNED \(UTC\) +IMAGE +DIGEST +PULL +SIZE +WASTED +REMOVABLE +ERROR$' "$OUT"

@@ -289,7 +289,7 @@ for d in dirs:
         bad.append("%s: tables %r, want %r" % (name, sorted(tables), sorted(want)))
         states.append("broken 0 0 0 %d" % prev); continue
     v = c.execute("select value from meta where key = 'schema_version'").fetchall()
-    if v != [("1",)]: bad.append("%s: schema_version rows %r" % (name, v))
+    if v != [("2",)]: bad.append("%s: schema_version rows %r" % (name, v))
     layers = set(c.execute("select diff_id, blob_digest from layers"))
     reports = dict(c.execute("select manifest_digest, json from reports"))
     for repo, tag, dg in c.execute("select repo, tag, digest from scans"

@@ -189,7 +189,7 @@ test_escaped(void **state)
 	/* Not a digest: must name no file (no ../ anywhere). */
 	put_scan(s, "other", "x", "../../../tmp/pwned", 100, 10, NULL);
 	put_scan(s, "other", "y", D2, 100, 10, NULL);
-	assert_int_equal(store_report_put(s, D1, evil_report), 0);
+	assert_int_equal(store_report_put(s, D1, "k", evil_report), 0);
 	assert_int_equal(scan_html_write(s, dir, NULL, NULL, &pages, &err),
 	    IA_OK);
 	/* D1, D2 (no report stored: a page that says so) and the index. */

@@ -485,11 +485,11 @@ test_schema_version(void **state)
 	FILE *f;
 
 	store_close(s);
-	sql(db, "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+	sql(db, "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
 	s = (struct store *)1;
 	assert_int_equal(store_open(db, &s, &err), IA_EINPUT);
 	assert_null(s);
-	assert_non_null(strstr(err.msg, "schema version 2"));
+	assert_non_null(strstr(err.msg, "schema version 3"));
 	assert_non_null(strstr(err.msg, db));
 
 	/* Not a database at all: the message says so and names the file. */
@@ -519,18 +519,87 @@ test_reports(void **state)
 	struct store *s = open_ok(db);
 	char *j;
 
-	assert_int_equal(store_report_has(s, "sha256:m1"), 0);
-	assert_null(store_report_get(s, "sha256:m1"));
-	assert_int_equal(store_report_put(s, "sha256:m1", "{\"v\":1}"), 0);
-	assert_int_equal(store_report_has(s, "sha256:m1"), 1);
-	j = store_report_get(s, "sha256:m1");
+	assert_int_equal(store_report_has(s, "sha256:m1", "k1"), 0);
+	assert_null(store_report_get(s, "sha256:m1", "k1"));
+	assert_null(store_report_get(s, "sha256:m1", NULL));
+	assert_int_equal(store_report_put(s, "sha256:m1", "k1", "{\"v\":1}"),
+	    0);
+	assert_int_equal(store_report_has(s, "sha256:m1", "k1"), 1);
+	j = store_report_get(s, "sha256:m1", "k1");
 	assert_string_equal(j, "{\"v\":1}");
 	free(j);
-	assert_int_equal(store_report_put(s, "sha256:m1", "{\"v\":2}"), 0);
-	j = store_report_get(s, "sha256:m1");
+	/* Made another way (another knowledge base, --top, build): absent. */
+	assert_int_equal(store_report_has(s, "sha256:m1", "k2"), 0);
+	assert_null(store_report_get(s, "sha256:m1", "k2"));
+	/* The newest replaces it, whatever made it; NULL takes any. */
+	assert_int_equal(store_report_put(s, "sha256:m1", "k2", "{\"v\":2}"),
+	    0);
+	j = store_report_get(s, "sha256:m1", NULL);
 	assert_string_equal(j, "{\"v\":2}");
 	free(j);
+	assert_int_equal(store_report_has(s, "sha256:m1", "k1"), 0);
+	assert_int_equal(store_report_has(s, "sha256:m1", "k2"), 1);
 	store_close(s);
+	free(db);
+}
+
+/*
+ * A version 1 database (reports with no analysis) is upgraded in place:
+ * its layers and reports stay readable, and no old report passes for the
+ * current analysis.
+ */
+static void
+test_upgrade_v1(void **state)
+{
+	struct fx *fx = *state;
+	char *db = path_in(fx, "v1.db"), *merged = path_in(fx, "m.db");
+	char *in[1];
+	struct ia_error err = { 0 };
+	struct store *s;
+	sqlite3 *raw;
+	char *j;
+
+	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw,
+	    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	    "INSERT INTO meta VALUES ('schema_version', '1');"
+	    "CREATE TABLE layers (diff_id TEXT NOT NULL, blob_digest TEXT "
+	    "NOT NULL, data BLOB NOT NULL, PRIMARY KEY (diff_id, blob_digest));"
+	    "CREATE TABLE reports (manifest_digest TEXT PRIMARY KEY, json TEXT "
+	    "NOT NULL, stored_at INTEGER NOT NULL);"
+	    "INSERT INTO reports VALUES ('sha256:old', '{\"v\":0}', 1);"
+	    "CREATE TABLE scans (id INTEGER PRIMARY KEY, repo TEXT NOT NULL, "
+	    "tag TEXT, digest TEXT, scanned_at INTEGER NOT NULL, error TEXT, "
+	    "compressed_bytes INTEGER NOT NULL DEFAULT 0, final_bytes INTEGER "
+	    "NOT NULL DEFAULT 0, wasted_bytes INTEGER NOT NULL DEFAULT 0, "
+	    "removable_bytes INTEGER NOT NULL DEFAULT 0);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+
+	/* Merged as it is (attached read-only, not upgraded). */
+	in[0] = db;
+	if (store_merge(merged, in, 1, &err) != IA_OK)
+		fail_msg("merge: %s", err.msg);
+	s = open_ok(merged);
+	j = store_report_get(s, "sha256:old", NULL);
+	assert_string_equal(j, "{\"v\":0}");
+	free(j);
+	assert_int_equal(store_report_has(s, "sha256:old", "k1"), 0);
+	store_close(s);
+
+	s = open_ok(db);
+	j = store_report_get(s, "sha256:old", NULL);
+	assert_string_equal(j, "{\"v\":0}");
+	free(j);
+	assert_int_equal(store_report_has(s, "sha256:old", "k1"), 0);
+	assert_int_equal(store_report_put(s, "sha256:new", "k1", "{}"), 0);
+	assert_int_equal(store_report_has(s, "sha256:new", "k1"), 1);
+	store_close(s);
+	/* Opened again: now version 2, nothing to upgrade. */
+	s = open_ok(db);
+	assert_int_equal(store_report_has(s, "sha256:new", "k1"), 1);
+	store_close(s);
+	free(merged);
 	free(db);
 }
 
@@ -619,10 +688,10 @@ test_other_process(void **state)
 	int status;
 
 	put_scan(s, "app", "v1", "sha256:1", 100, NULL);
-	assert_int_equal(store_report_put(s, "sha256:1", "{}"), 0);
+	assert_int_equal(store_report_put(s, "sha256:1", "k", "{}"), 0);
 
 	t = open_ok(db);
-	assert_int_equal(store_report_has(t, "sha256:1"), 1);
+	assert_int_equal(store_report_has(t, "sha256:1", "k"), 1);
 	store_close(t);
 
 	pid = fork();
@@ -634,7 +703,7 @@ test_other_process(void **state)
 			1, 2, 3, 4 };
 
 		if (store_open(db, &c, &err) != IA_OK ||
-		    store_report_has(c, "sha256:1") != 1 ||
+		    store_report_has(c, "sha256:1", "k") != 1 ||
 		    store_scan_put(c, &row) != 0)
 			_exit(1);
 		/* Killed with no chance to close or clean up. */
@@ -666,7 +735,7 @@ test_merge(void **state)
 
 	s = open_ok(a);
 	assert_int_equal(store_layer_put(s, "sha256:L1", "sha256:B1", r), 0);
-	assert_int_equal(store_report_put(s, "sha256:m", "{\"from\":\"a\"}"),
+	assert_int_equal(store_report_put(s, "sha256:m", "k", "{\"from\":\"a\"}"),
 	    0);
 	put_scan(s, "app", "v1", "sha256:m", 100, NULL);
 	put_scan(s, "app", "v1", NULL, 50, "timeout");
@@ -677,9 +746,9 @@ test_merge(void **state)
 	s = open_ok(b);
 	assert_int_equal(store_layer_put(s, "sha256:L1", "sha256:B1", r), 0);
 	assert_int_equal(store_layer_put(s, "sha256:L2", "sha256:B2", r), 0);
-	assert_int_equal(store_report_put(s, "sha256:m", "{\"from\":\"b\"}"),
+	assert_int_equal(store_report_put(s, "sha256:m", "k", "{\"from\":\"b\"}"),
 	    0);
-	assert_int_equal(store_report_put(s, "sha256:n", "{}"), 0);
+	assert_int_equal(store_report_put(s, "sha256:n", "k", "{}"), 0);
 	/* The same scan as a's (a shard re-run), one new, and a duplicate. */
 	put_scan(s, "app", "v1", "sha256:m", 100, NULL);
 	put_scan(s, "app", "v1", NULL, 50, "timeout");
@@ -702,10 +771,10 @@ test_merge(void **state)
 	assert_int_equal(store_layer_get(s, "sha256:L2", "sha256:B2", &d), 1);
 	assert_result_equal(r, d);
 	layer_result_free(d);
-	j = store_report_get(s, "sha256:m");
+	j = store_report_get(s, "sha256:m", "k");
 	assert_string_equal(j, "{\"from\":\"a\"}");
 	free(j);
-	assert_int_equal(store_report_has(s, "sha256:n"), 1);
+	assert_int_equal(store_report_has(s, "sha256:n", "k"), 1);
 	assert_int_equal(store_history(s, NULL, NULL, collect, &h), 0);
 	assert_int_equal(h.n, 3);
 	assert_string_equal(h.line[0], "app:v1 - 50 timeout 0/0/0/0");
@@ -744,6 +813,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_schema_version, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_reports, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_v1, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_process, setup,
 		    teardown),
