@@ -31,10 +31,10 @@ UNITBINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNITSRCS))
 DEPS = build-essential pkg-config python3 libarchive-dev libsqlite3-dev \
        libmagic-dev libcjson-dev libcurl4-openssl-dev libssl-dev libisal-dev isal \
        libcmocka-dev zstd gzip tar skopeo umoci docker-registry time \
-       debootstrap openssl chromium clang libclang-rt-14-dev libarchive-tools
+       debootstrap openssl chromium clang libclang-rt-14-dev libarchive-tools llvm
 
 .PHONY: all help deps check check-asan test-images unit demo bench bench-cuda bench-html clean \
-        check-sanitize fuzz fuzz-build fuzz-replay
+        check-sanitize fuzz fuzz-build fuzz-coverage fuzz-replay
 
 ## all: build ./imgaudit
 all: $(BIN)
@@ -145,6 +145,16 @@ fuzz-build:
 ## fuzz: run each libFuzzer harness for FUZZ_SECONDS (default 60) on its seeds
 fuzz: fuzz-build
 	tests/fuzz/run.sh $(FUZZBUILD) $(FUZZ_SECONDS) $(BUILD)/test-images
+
+## fuzz-coverage: lines and branches of each parser that the fuzz corpus (make fuzz) reaches
+FUZZCOVBUILD ?= build-fuzzcov
+fuzz-coverage:
+	@command -v $(FUZZCC) >/dev/null || \
+	  { echo "fuzz-coverage: $(FUZZCC) not found (make deps installs clang)"; exit 1; }
+	$(MAKE) BUILD=$(FUZZCOVBUILD) CC=$(FUZZCC) \
+	  CFLAGS="-O1 -g -fprofile-instr-generate -fcoverage-mapping -fsanitize=fuzzer-no-link" \
+	  $(patsubst tests/fuzz/%.c,$(FUZZCOVBUILD)/fuzz/%,$(FUZZSRCS))
+	tests/fuzz/coverage.sh $(FUZZCOVBUILD) $(FUZZBUILD)
 
 ## fuzz-replay: run each harness once on tests/fuzz/regress/ (needs clang)
 fuzz-replay:

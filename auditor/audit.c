@@ -298,6 +298,9 @@ hash_exe(void)
 	fclose(f);
 }
 
+static void key_line(struct digest *d, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 key_line(struct digest *d, const char *name, const char *fmt, ...)
 {
