@@ -33,6 +33,19 @@ struct pool {
 	pthread_mutex_t lock;
 };
 
+/*
+ * A cached layer result was made under the default path and package-
+ * database limits (results made under others are not kept), so it answers
+ * only a run with those: --max-path and --max-pkgdb shape the result, not
+ * only whether there is one.  --max-entries is checked on it below.
+ */
+static int
+cache_usable(const struct audit_options *opt)
+{
+	return opt->cache != NULL && opt->limits.max_path == LIMITS_PATH &&
+	    opt->limits.max_pkgdb == LIMITS_PKGDB;
+}
+
 static void
 read_one(struct pool *p, size_t i)
 {
@@ -42,6 +55,8 @@ read_one(struct pool *p, size_t i)
 	struct blob_stream bs = { 0 };
 	int64_t size;
 	enum ia_status st;
+	int cached = cache_usable(p->opt) && il->diff_id != NULL &&
+	    il->digest != NULL;
 
 	snprintf(p->names[i], sizeof(p->names[i]), "%s: layer %zu (%.19s)",
 	    img->ref, i, il->digest ? il->digest : il->blob);
@@ -51,17 +66,23 @@ read_one(struct pool *p, size_t i)
 	spec.diff_id = il->diff_id;
 	spec.size = il->size;
 	spec.compression = il->compression;
-	spec.max_ratio = p->opt->max_ratio;
-	spec.ratio_floor = p->opt->ratio_floor;
+	spec.max_ratio = (double)p->opt->limits.max_ratio;
+	spec.ratio_floor = p->opt->limits.ratio_floor;
+	spec.limits = &p->opt->limits;
 	spec.progress = &p->bytes_read;
 	spec.inflate = p->opt->inflate;
 	spec.verify = p->opt->verify;
 
 	/* A result already kept for this (diff_id, blob) needs no download. */
-	if (p->opt->cache != NULL && il->diff_id != NULL && il->digest != NULL &&
+	if (cached &&
 	    p->opt->cache->get(p->opt->cache->ctx, il, &p->a->layers[i]) == 1) {
 		__atomic_fetch_add(&p->a->cached_layers, 1, __ATOMIC_RELAXED);
 		p->status[i] = IA_OK;
+		/* Kept by a run with a higher --max-entries: same answer. */
+		if ((int64_t)p->a->layers[i]->n_entries >
+		    p->opt->limits.max_entries)
+			p->status[i] = layer_too_many(&p->errors[i], spec.name,
+			    p->opt->limits.max_entries);
 		return;
 	}
 	st = source_open_layer(p->a->src, i, &bs, &size, &p->errors[i]);
@@ -80,8 +101,7 @@ read_one(struct pool *p, size_t i)
 	if (st == IA_OK) {
 		__atomic_fetch_add(&p->a->pulled_bytes,
 		    p->a->layers[i]->compressed_bytes, __ATOMIC_RELAXED);
-		if (p->opt->cache != NULL && il->diff_id != NULL &&
-		    il->digest != NULL)
+		if (cached)
 			p->opt->cache->put(p->opt->cache->ctx, il,
 			    p->a->layers[i]);
 	}
@@ -248,11 +268,12 @@ debug_findings(struct audit *a)
  * Never fails: bad database content or a hostile ELF is a finding.
  */
 static void
-attribute(struct audit *a)
+attribute(struct audit *a, const struct audit_options *opt)
 {
 	size_t i;
 
-	a->pkgs = owners_read_db(a->tree, a->layers, a->n_layers);
+	a->pkgs = owners_read_db(a->tree, a->layers, a->n_layers,
+	    opt->limits.max_pkgdb);
 	findings_move(&a->findings, &a->pkgs->findings);
 	a->owners = owners_build(a->tree, a->pkgs, a->layers, a->n_layers);
 	findings_move(&a->findings, &a->owners->findings);
@@ -276,6 +297,7 @@ audit_run(const struct audit_options *opt, struct audit **out,
 {
 	struct audit *a;
 	struct findings tree_findings = { 0 };
+	struct source_options so = opt->source;
 	enum ia_status st;
 	size_t i;
 
@@ -285,7 +307,8 @@ audit_run(const struct audit_options *opt, struct audit **out,
 	st = kb_open(opt->kb_extra, opt->n_kb_extra, &a->kb, err);
 	if (st != IA_OK)
 		goto fail;
-	st = source_open(opt->ref, &opt->source, &a->src, err);
+	so.limits = &opt->limits;
+	st = source_open(opt->ref, &so, &a->src, err);
 	if (st != IA_OK)
 		goto fail;
 	a->img = source_image(a->src);
@@ -319,7 +342,7 @@ audit_run(const struct audit_options *opt, struct audit **out,
 	a->link = opt->link;
 	a->link.dlopen = a->kb->dlopen;
 	a->link.n_dlopen = a->kb->n_dlopen;
-	attribute(a);
+	attribute(a, opt);
 	a->profile = opt->profile;
 	a->verify = opt->verify;
 	a->cands = candidates_build(a, a->kb, opt->profile, opt->keep_files);

@@ -524,13 +524,14 @@ test_too_big(void **state)
 	(void)state;
 	/* the length alone is refused: nothing is read */
 	pkgdb_add_file(db, "var/lib/dpkg/status", &c,
-	    (size_t)PKGDB_FILE_MAX + 1, 0);
+	    (size_t)64 * 1024 * 1024 + 1, 0);
 	pkgdb_add_file(db, "not/a/database", &c, 1, 0);
 	pkgdb_add_file(db, "var/lib/dpkg/status", NULL, 0, 0);
 	pkgdb_finish(db);
 	assert_int_equal(db->n, 0);
 	assert_non_null(finding_with(db, "/var/lib/dpkg/status: 67108865 "
-	    "bytes, more than the 64 MiB this reader reads"));
+	    "bytes, more than the 64 MiB this reader reads (--max-pkgdb "
+	    "67108864; raise it to read the file)"));
 	assert_int_equal(db->findings.n, 1);
 	pkgdb_free(db);
 }
