@@ -417,16 +417,19 @@ capture(struct reader *r, size_t idx)
 	int rc;
 
 	if (le->size > r->lim->max_pkgdb) {
-		char a[32], b[32];
+		char a[32], b[32], unit[40] = "";
 
+		/* "64 MiB" beside 67108864; nothing beside 381. */
+		if (r->lim->max_pkgdb % 1024 == 0)
+			snprintf(unit, sizeof(unit), " (%s)", limits_size(
+			    r->lim->max_pkgdb, b, sizeof(b)));
 		findings_add(&r->res->findings, "package-db-too-large",
 		    "package database file too large to read",
-		    "%s: /%s is %s bytes, over --max-pkgdb %lld (%s); not "
+		    "%s: /%s is %s bytes, over --max-pkgdb %lld%s; not "
 		    "read, so its packages are not attributed (raise "
 		    "--max-pkgdb to read it)", r->spec->name, le->path,
 		    limits_group(le->size, a, sizeof(a)),
-		    (long long)r->lim->max_pkgdb,
-		    limits_size(r->lim->max_pkgdb, b, sizeof(b)));
+		    (long long)r->lim->max_pkgdb, unit);
 		return archive_read_data_skip(r->tar);
 	}
 	xgrow((void **)&r->res->captures, &r->res->captures_cap,

@@ -151,13 +151,14 @@ src_json_too_large(struct source *src, const char *name, int64_t size,
 	char a[32], b[32];
 
 	if (size < 0)
-		return ia_seterr(err, IA_EINPUT, "%s: %s is over the %s limit "
-		    "for one JSON document (--max-json %lld); raise --max-json "
-		    "to read it", src->path, name, limits_size(src->json_max,
-		    b, sizeof(b)), (long long)src->json_max);
-	return ia_seterr(err, IA_EINPUT, "%s: %s is %s bytes, over the %s "
-	    "limit for one JSON document (--max-json %lld); raise --max-json "
-	    "to read it", src->path, name, limits_group(size, a, sizeof(a)),
+		return ia_seterr(err, IA_EINPUT, "%s: %s is larger than one "
+		    "JSON document may be, %s (--max-json %lld); raise "
+		    "--max-json to read it", src->path, name,
+		    limits_size(src->json_max, b, sizeof(b)),
+		    (long long)src->json_max);
+	return ia_seterr(err, IA_EINPUT, "%s: %s is %s bytes, larger than one "
+	    "JSON document may be, %s (--max-json %lld); raise --max-json to "
+	    "read it", src->path, name, limits_group(size, a, sizeof(a)),
 	    limits_size(src->json_max, b, sizeof(b)),
 	    (long long)src->json_max);
 }
