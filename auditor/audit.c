@@ -35,6 +35,19 @@ struct pool {
 	pthread_mutex_t lock;
 };
 
+/*
+ * A cached layer result was made under the default path and package-
+ * database limits (results made under others are not kept), so it answers
+ * only a run with those: --max-path and --max-pkgdb shape the result, not
+ * only whether there is one.  --max-entries is checked on it below.
+ */
+static int
+cache_usable(const struct audit_options *opt)
+{
+	return opt->cache != NULL && opt->limits.max_path == LIMITS_PATH &&
+	    opt->limits.max_pkgdb == LIMITS_PKGDB;
+}
+
 static void
 read_one(struct pool *p, size_t i)
 {
@@ -44,6 +57,8 @@ read_one(struct pool *p, size_t i)
 	struct blob_stream bs = { 0 };
 	int64_t size;
 	enum ia_status st;
+	int cached = cache_usable(p->opt) && il->diff_id != NULL &&
+	    il->digest != NULL;
 
 	snprintf(p->names[i], sizeof(p->names[i]), "%s: layer %zu (%.19s)",
 	    img->ref, i, il->digest ? il->digest : il->blob);
@@ -53,17 +68,23 @@ read_one(struct pool *p, size_t i)
 	spec.diff_id = il->diff_id;
 	spec.size = il->size;
 	spec.compression = il->compression;
-	spec.max_ratio = p->opt->max_ratio;
-	spec.ratio_floor = p->opt->ratio_floor;
+	spec.max_ratio = (double)p->opt->limits.max_ratio;
+	spec.ratio_floor = p->opt->limits.ratio_floor;
+	spec.limits = &p->opt->limits;
 	spec.progress = &p->bytes_read;
 	spec.inflate = p->opt->inflate;
 	spec.verify = p->opt->verify;
 
 	/* A result already kept for this (diff_id, blob) needs no download. */
-	if (p->opt->cache != NULL && il->diff_id != NULL && il->digest != NULL &&
+	if (cached &&
 	    p->opt->cache->get(p->opt->cache->ctx, il, &p->a->layers[i]) == 1) {
 		__atomic_fetch_add(&p->a->cached_layers, 1, __ATOMIC_RELAXED);
 		p->status[i] = IA_OK;
+		/* Kept by a run with a higher --max-entries: same answer. */
+		if ((int64_t)p->a->layers[i]->n_entries >
+		    p->opt->limits.max_entries)
+			p->status[i] = layer_too_many(&p->errors[i], spec.name,
+			    p->opt->limits.max_entries);
 		return;
 	}
 	st = source_open_layer(p->a->src, i, &bs, &size, &p->errors[i]);
@@ -82,8 +103,7 @@ read_one(struct pool *p, size_t i)
 	if (st == IA_OK) {
 		__atomic_fetch_add(&p->a->pulled_bytes,
 		    p->a->layers[i]->compressed_bytes, __ATOMIC_RELAXED);
-		if (p->opt->cache != NULL && il->diff_id != NULL &&
-		    il->digest != NULL)
+		if (cached)
 			p->opt->cache->put(p->opt->cache->ctx, il,
 			    p->a->layers[i]);
 	}
@@ -250,11 +270,12 @@ debug_findings(struct audit *a)
  * Never fails: bad database content or a hostile ELF is a finding.
  */
 static void
-attribute(struct audit *a)
+attribute(struct audit *a, const struct audit_options *opt)
 {
 	size_t i;
 
-	a->pkgs = owners_read_db(a->tree, a->layers, a->n_layers);
+	a->pkgs = owners_read_db(a->tree, a->layers, a->n_layers,
+	    opt->limits.max_pkgdb);
 	findings_move(&a->findings, &a->pkgs->findings);
 	a->owners = owners_build(a->tree, a->pkgs, a->layers, a->n_layers);
 	findings_move(&a->findings, &a->owners->findings);
@@ -336,8 +357,12 @@ audit_report_key(const struct audit_options *opt, const char *kb_digest,
 	key_line(d, "profile", "%d", (int)opt->profile);
 	key_line(d, "verify", "%d", (int)opt->verify);
 	key_line(d, "inflate", "%d", (int)opt->inflate);
-	key_line(d, "max_ratio", "%.17g", opt->max_ratio);
-	key_line(d, "ratio_floor", "%lld", (long long)opt->ratio_floor);
+	key_line(d, "limits", "%lld %lld %lld %lld %lld %lld",
+	    (long long)opt->limits.max_entries,
+	    (long long)opt->limits.max_path, (long long)opt->limits.max_json,
+	    (long long)opt->limits.max_pkgdb,
+	    (long long)opt->limits.max_ratio,
+	    (long long)opt->limits.ratio_floor);
 	key_line(d, "platform", "%s/%d", opt->source.platform ?
 	    opt->source.platform : "", opt->source.platform_given);
 	for (i = 0; i < opt->link.n_target_sm; i++)
@@ -365,13 +390,15 @@ static enum ia_status
 stored(const struct audit_options *opt, struct audit *a,
     struct ia_error *err)
 {
+	struct source_options so = opt->source;
 	char kb_digest[DIGEST_STRLEN], *json;
 	enum ia_status st;
 
 	st = kb_identity(opt->kb_extra, opt->n_kb_extra, kb_digest, err);
 	if (st != IA_OK)
 		return st;
-	st = source_open(opt->ref, &opt->source, &a->src, err);
+	so.limits = &opt->limits;
+	st = source_open(opt->ref, &so, &a->src, err);
 	if (st != IA_OK)
 		return st;
 	a->img = source_image(a->src);
@@ -392,6 +419,7 @@ audit_run(const struct audit_options *opt, struct audit **out,
 {
 	struct audit *a;
 	struct findings tree_findings = { 0 };
+	struct source_options so = opt->source;
 	enum ia_status st;
 	size_t i;
 
@@ -408,7 +436,8 @@ audit_run(const struct audit_options *opt, struct audit **out,
 	if (st != IA_OK)
 		goto fail;
 	if (a->src == NULL) {
-		st = source_open(opt->ref, &opt->source, &a->src, err);
+		so.limits = &opt->limits;
+		st = source_open(opt->ref, &so, &a->src, err);
 		if (st != IA_OK)
 			goto fail;
 		a->img = source_image(a->src);
@@ -443,7 +472,7 @@ audit_run(const struct audit_options *opt, struct audit **out,
 	a->link = opt->link;
 	a->link.dlopen = a->kb->dlopen;
 	a->link.n_dlopen = a->kb->n_dlopen;
-	attribute(a);
+	attribute(a, opt);
 	a->profile = opt->profile;
 	a->verify = opt->verify;
 	a->cands = candidates_build(a, a->kb, opt->profile, opt->keep_files);

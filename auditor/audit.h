@@ -24,6 +24,7 @@
 #include "dive.h"
 #include "kb.h"
 #include "layer.h"
+#include "limits.h"
 #include "linkgraph.h"
 #include "owners.h"
 #include "pkgdb.h"
@@ -60,7 +61,8 @@ struct audit_options {
 	const char *ref;		/* IMAGE as the user wrote it */
 	struct source_options source;
 	int jobs;			/* worker threads; 0 = number of cores */
-	double max_ratio;		/* decompression-bomb ceiling */
+	struct ia_limits limits;	/* --max-entries, --max-path, --max-json,
+					   --max-pkgdb, --max-ratio */
 	struct linkgraph_options link;	/* --target-arch */
 	const struct layer_cache *cache;	/* or NULL */
 	const struct report_store *reports;	/* or NULL */
@@ -68,7 +70,6 @@ struct audit_options {
 	size_t n_kb_extra;
 	enum profile profile;		/* --profile */
 	bool keep_files;		/* classified files for --policy */
-	int64_t ratio_floor;		/* checked only past this many bytes */
 	enum layer_inflate inflate;	/* --inflate: gzip by isa-l or zlib */
 	enum layer_verify verify;	/* --verify: what is hashed */
 	/* Called now and then from the main thread while layers are read. */

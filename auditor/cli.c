@@ -24,6 +24,7 @@
 #include "candidates.h"
 #include "cli.h"
 #include "diff.h"
+#include "limits.h"
 #include "policy.h"
 #include "report.h"
 #include "scan.h"
@@ -54,7 +55,7 @@ struct options {
 
 enum opt_id {
 	OPT_BANDWIDTH, OPT_CREDS, OPT_DB, OPT_FORMAT, OPT_HELP, OPT_HTML_DIR, OPT_JOBS,
-	OPT_MAX_RATIO,
+	OPT_LIMIT,	/* --max-*: limits_parse() knows them by name */
 	OPT_OUTPUT, OPT_PLATFORM, OPT_QUIET, OPT_REPO, OPT_SHARD, OPT_TAG,
 	OPT_TARGET_ARCH, OPT_TLS_VERIFY, OPT_TOP, OPT_KB_EXTRA, OPT_POLICY,
 	OPT_PROFILE, OPT_INFLATE, OPT_VERIFY
@@ -76,7 +77,11 @@ static const struct option_def {
 	{ "inflate", 0, 1, OPT_INFLATE },
 	{ "jobs", 'j', 1, OPT_JOBS },
 	{ "kb-extra", 0, 1, OPT_KB_EXTRA },
-	{ "max-ratio", 0, 1, OPT_MAX_RATIO },
+	{ "max-entries", 0, 1, OPT_LIMIT },
+	{ "max-json", 0, 1, OPT_LIMIT },
+	{ "max-path", 0, 1, OPT_LIMIT },
+	{ "max-pkgdb", 0, 1, OPT_LIMIT },
+	{ "max-ratio", 0, 1, OPT_LIMIT },
 	{ "output", 'o', 1, OPT_OUTPUT },
 	{ "platform", 0, 1, OPT_PLATFORM },
 	{ "policy", 0, 1, OPT_POLICY },
@@ -116,6 +121,15 @@ static const char usage_text[] =
 "  -j, --jobs N             layers read at once (default: number of cores)\n"
 "      --max-ratio N        refuse layers that inflate more than N:1 once\n"
 "                           past 256 MB (default 100)\n"
+"      --max-entries N      refuse a layer of more than N entries\n"
+"                           (default 2000000)\n"
+"      --max-path BYTES     an entry name longer is not placed; a finding\n"
+"                           (default 4096, at most 32768)\n"
+"      --max-json SIZE      refuse a manifest, index or config larger than\n"
+"                           SIZE (default 64MiB; SIZE is bytes, or with\n"
+"                           kB, MB, GB, KiB, MiB, GiB; at most 1GiB)\n"
+"      --max-pkgdb SIZE     a package-database file larger is not read; a\n"
+"                           finding (default 64MiB, at most 1GiB)\n"
 "      --verify blob|full|none  check each blob's sha256 (blob, the default),\n"
 "                           the uncompressed tar's (diff_id) too, or nothing\n"
 "      --inflate isal|zlib  gzip by isa-l (default) or libarchive's zlib\n"
@@ -137,12 +151,15 @@ static const char usage_text[] =
 "why: the package's size and files, who requires it, and what uninstalling\n"
 "it frees (as apt or pip-autoremove decide) with the command that does it.\n"
 "ECOSYSTEM is dpkg, pip, conda, apk or npm, when a name is in several.\n"
-"Takes --format, -o, --platform, --jobs, --max-ratio, --quiet.\n"
+"Takes --format, -o, --platform, --jobs, --max-*, --quiet.\n"
 "\n"
 "diff: audit OLD then NEW and compare them: layers shared and re-pulled,\n"
 "files, packages and candidates added or gone, pull time at --bandwidth\n"
 "(default 100Mbit; also 1Gbit, 50MB/s) and the layer order the changes\n"
 "support (docs/diff.md).  Takes the audit options but --policy.\n"
+"\n"
+"scan: each image read with the audit's --jobs, --platform, --top and\n"
+"--max-* limits.\n"
 "\n"
 "exit status: 0 ok, 1 policy failed, 2 usage or input error, 3 internal error\n"
 "docs: docs/usage.md, docs/report-schema.md, docs/metrics.md\n";
@@ -307,8 +324,7 @@ parse_audit(int argc, char **argv, struct options *o)
 	/* Defaults shared by audit, why, diff and scan. */
 	o->top = 10;
 	o->audit.source.platform = "linux/amd64";
-	o->audit.max_ratio = 100;
-	o->audit.ratio_floor = 256LL * 1000 * 1000;
+	limits_default(&o->audit.limits);
 	o->audit.inflate = INFLATE_ISAL;
 	o->audit.verify = VERIFY_BLOB;
 
@@ -405,12 +421,14 @@ parse_audit(int argc, char **argv, struct options *o)
 				    "to 64, not '%s'", val);
 			o->audit.jobs = (int)v;
 			break;
-		case OPT_MAX_RATIO:
-			if (parse_long(val, 2, 1000000, &v) != 0)
-				return usage_error("--max-ratio takes a number "
-				    "from 2 to 1000000, not '%s'", val);
-			o->audit.max_ratio = (double)v;
+		case OPT_LIMIT: {
+			char why[256];
+
+			if (limits_parse(&o->audit.limits, d->name, val, why,
+			    sizeof(why)) != 0)
+				return usage_error("%s", why);
 			break;
+		}
 		case OPT_OUTPUT:
 			o->output = val;
 			break;

@@ -28,7 +28,11 @@
 #include "linkgraph.h"
 #include "pkgdb.h"
 
-#define LAYER_PATH_MAX	4096	/* Linux PATH_MAX: longer cannot be created */
+/*
+ * A name longer than --max-path (limits.h, PATH_MAX by default: longer
+ * cannot be created), or with a component longer than NAME_MAX, is kept
+ * as an unsafe entry and reported.
+ */
 #define LAYER_NAME_MAX	255	/* NAME_MAX, per component */
 
 struct reader {
@@ -42,6 +46,8 @@ struct reader {
 	struct archive *tar;
 	struct filetype *ft;		/* libmagic, opened on first use */
 	struct layer_result *res;
+	const struct ia_limits *lim;	/* spec->limits or the defaults */
+	char *path, *target;		/* max_path + 1 bytes each */
 };
 
 static const char *const comp_names[] = {
@@ -66,7 +72,7 @@ layer_normalise_path(const char *name, char *out, size_t outsz,
 	if (outsz == 0)
 		return -1;
 	out[0] = '\0';
-	if (strlen(name) > LAYER_PATH_MAX) {
+	if (strlen(name) >= outsz) {
 		*issues |= PATH_TOOLONG;
 		return -1;
 	}
@@ -271,7 +277,8 @@ add_entry(struct reader *r, struct archive_entry *e)
 	struct layer_entry *le;
 	const char *name = archive_entry_pathname(e);
 	const char *hl;
-	char path[LAYER_PATH_MAX + 1], *base = path;
+	char *path = r->path, *base = path;
+	size_t path_sz = (size_t)r->lim->max_path + 1;
 	unsigned issues = 0;
 	int usable;
 	unsigned type = archive_entry_filetype(e);
@@ -280,7 +287,7 @@ add_entry(struct reader *r, struct archive_entry *e)
 		name = archive_entry_pathname_utf8(e);
 	if (name == NULL)
 		name = "";
-	usable = layer_normalise_path(name, path, sizeof(path), &issues) == 0;
+	usable = layer_normalise_path(name, path, path_sz, &issues) == 0;
 	/*
 	 * A name that climbs above the root is refused by docker and clamped
 	 * by containerd: where it would land depends on the runtime, so it is
@@ -297,12 +304,23 @@ add_entry(struct reader *r, struct archive_entry *e)
 			    "entry name climbs out of the image root",
 			    "%s: '%.300s'; not placed in the final tree",
 			    r->spec->name, name);
+		else if (strlen(name) >= path_sz)
+			findings_add(&res->findings, "name-too-long",
+			    "entry name longer than the path limit",
+			    "%s: a %zu-byte name starting '%.60s', over "
+			    "--max-path %lld; not placed in the final tree%s",
+			    r->spec->name, strlen(name), name,
+			    (long long)r->lim->max_path,
+			    r->lim->max_path < LIMITS_PATH ? " (raise "
+			    "--max-path to place it)" : " (no runtime could "
+			    "create it)");
 		else
 			findings_add(&res->findings, "name-too-long",
 			    "entry name too long to exist on any file system",
-			    "%s: a %zu-byte name starting '%.60s'; not placed "
+			    "%s: a %zu-byte name starting '%.60s' has a "
+			    "component over %d bytes (NAME_MAX); not placed "
 			    "in the final tree", r->spec->name, strlen(name),
-			    name);
+			    name, LAYER_NAME_MAX);
 	} else {
 		if (issues & PATH_DOTDOT)
 			findings_add(&res->findings, "dotdot-path",
@@ -351,12 +369,11 @@ add_entry(struct reader *r, struct archive_entry *e)
 
 	hl = archive_entry_hardlink(e);
 	if (hl != NULL) {
-		char target[LAYER_PATH_MAX + 1];
+		char *target = r->target;
 		unsigned tissues;
 
 		le->kind = ENTRY_HARDLINK;
-		if (layer_normalise_path(hl, target, sizeof(target),
-		    &tissues) != 0)
+		if (layer_normalise_path(hl, target, path_sz, &tissues) != 0)
 			target[0] = '\0';
 		le->link = layer_strndup(res, target, strlen(target));
 		res->files++;
@@ -399,12 +416,20 @@ capture(struct reader *r, size_t idx)
 	la_int64_t off;
 	int rc;
 
-	if (le->size > PKGDB_FILE_MAX) {
+	if (le->size > r->lim->max_pkgdb) {
+		char a[32], b[32], unit[40] = "";
+
+		/* "64 MiB" beside 67108864; nothing beside 381. */
+		if (r->lim->max_pkgdb % 1024 == 0)
+			snprintf(unit, sizeof(unit), " (%s)", limits_size(
+			    r->lim->max_pkgdb, b, sizeof(b)));
 		findings_add(&r->res->findings, "package-db-too-large",
 		    "package database file too large to read",
-		    "%s: /%s is %lld bytes (the limit is %d); its packages "
-		    "are not attributed", r->spec->name, le->path,
-		    (long long)le->size, PKGDB_FILE_MAX);
+		    "%s: /%s is %s bytes, over --max-pkgdb %lld%s; not "
+		    "read, so its packages are not attributed (raise "
+		    "--max-pkgdb to read it)", r->spec->name, le->path,
+		    limits_group(le->size, a, sizeof(a)),
+		    (long long)r->lim->max_pkgdb, unit);
 		return archive_read_data_skip(r->tar);
 	}
 	xgrow((void **)&r->res->captures, &r->res->captures_cap,
@@ -492,6 +517,16 @@ read_data(struct reader *r, size_t idx)
 	return ARCHIVE_OK;
 }
 
+enum ia_status
+layer_too_many(struct ia_error *err, const char *name, int64_t max)
+{
+	char a[32];
+
+	return ia_seterr(err, IA_EINPUT, "%s has more than %s entries "
+	    "(--max-entries %lld); raise --max-entries to read it", name,
+	    limits_group(max, a, sizeof(a)), (long long)max);
+}
+
 static enum ia_status
 read_entries(struct reader *r)
 {
@@ -518,6 +553,9 @@ read_entries(struct reader *r)
 			goto fail;
 		n = r->res->n_entries;
 		add_entry(r, e);
+		if ((int64_t)r->res->n_entries > r->lim->max_entries)
+			return layer_too_many(r->err, r->spec->name,
+			    r->lim->max_entries);
 		if (r->res->n_entries > n &&
 		    r->res->entries[n].kind == ENTRY_FILE &&
 		    !(r->res->entries[n].flags & ENTRY_F_UNSAFE) &&
@@ -603,6 +641,9 @@ layer_read(struct blob_stream *bs, const struct layer_spec *spec,
 	r.spec = spec;
 	r.err = err;
 	r.res = xcalloc(1, sizeof(*r.res));
+	r.lim = limits_or_default(spec->limits);
+	r.path = xmalloc(2 * ((size_t)r.lim->max_path + 1));
+	r.target = r.path + r.lim->max_path + 1;
 
 	st = layer_pipe_open(&r.pipe, bs, spec, err);
 	if (st == IA_OK) {
@@ -627,6 +668,7 @@ layer_read(struct blob_stream *bs, const struct layer_spec *spec,
 	archive_read_free(r.tar);
 	filetype_free(r.ft);
 	digest_free(r.tar_sum);
+	free(r.path);
 	if (st != IA_OK) {
 		layer_result_free(r.res);
 		return st;

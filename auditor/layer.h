@@ -21,6 +21,7 @@
 
 #include "common.h"
 #include "elf.h"
+#include "limits.h"
 
 /*
  * A byte source: read() fills up to n bytes and returns how many, 0 at the
@@ -75,6 +76,13 @@ struct layer_spec {
 	int64_t *progress;	/* blob bytes read, added atomically; or NULL */
 	enum layer_inflate inflate;
 	enum layer_verify verify;
+	/*
+	 * max_entries (refused past it), max_path (an unsafe entry and a
+	 * finding), max_pkgdb (a database file not captured, a finding);
+	 * NULL: the defaults.  max_ratio and ratio_floor above are the ones
+	 * used, copied from the same struct by the caller.
+	 */
+	const struct ia_limits *limits;
 };
 
 enum entry_kind {
@@ -169,6 +177,14 @@ enum ia_status layer_read(struct blob_stream *bs, const struct layer_spec *spec,
 
 void layer_result_free(struct layer_result *r);
 
+/*
+ * Fill err with the refusal of a layer (name as in layer_spec) that holds
+ * more than max entries, and return IA_EINPUT: for layer_read() and for a
+ * cached result checked against the limit (audit.c).
+ */
+enum ia_status layer_too_many(struct ia_error *err, const char *name,
+    int64_t max);
+
 /* Free the captured file bytes once they are parsed (n_captures = 0). */
 void layer_result_drop_captures(struct layer_result *r);
 
@@ -184,13 +200,15 @@ char *layer_strndup(struct layer_result *r, const char *s, size_t len);
  * applies it: a leading '/' is dropped, "." and empty components vanish,
  * ".." removes the previous component and is clamped at the root.  *issues
  * gets PATH_* bits for what was odd about it.  Returns 0 when out is usable,
- * -1 when the name cannot be placed at all (longer than PATH_MAX, or a
- * component longer than NAME_MAX: no runtime could create it).
+ * -1 when the name cannot be placed at all: longer than outsz - 1 bytes as
+ * written (the layer reader passes --max-path + 1, PATH_MAX + 1 by
+ * default), or a component longer than NAME_MAX (255): no runtime could
+ * create it.
  */
 #define PATH_ABSOLUTE	0x01	/* started with '/' */
 #define PATH_DOTDOT	0x02	/* had ".." components */
 #define PATH_ESCAPES	0x04	/* a ".." climbed above the root (clamped) */
-#define PATH_TOOLONG	0x08	/* over PATH_MAX or NAME_MAX */
+#define PATH_TOOLONG	0x08	/* over outsz - 1 or NAME_MAX */
 
 int layer_normalise_path(const char *name, char *out, size_t outsz,
     unsigned *issues);

@@ -29,10 +29,12 @@ add_db_file(void *ctx, const char *path, const char *data, size_t len,
 }
 
 struct pkgdb *
-owners_read_db(struct tree *t, struct layer_result **layers, size_t n_layers)
+owners_read_db(struct tree *t, struct layer_result **layers, size_t n_layers,
+    int64_t file_max)
 {
 	struct pkgdb *db = pkgdb_new();
 
+	db->file_max = file_max;
 	tree_final_captures(t, layers, n_layers, pkgdb_wants, add_db_file, db);
 	pkgdb_finish(db);
 	return db;

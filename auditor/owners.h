@@ -4,7 +4,7 @@
  * database lists it — and sum what each package holds.
  *
  * Call sequence (after tree_finish()):
- *	struct pkgdb *db = owners_read_db(tree, layers, n_layers);
+ *	struct pkgdb *db = owners_read_db(tree, layers, n_layers, max_pkgdb);
  *	struct owners *o = owners_build(tree, db, layers, n_layers);
  *	... o->stats[i] for db->v[i], o->unowned, o->findings ...
  *	owners_free(o); pkgdb_free(db);
@@ -70,10 +70,11 @@ struct owners {
 /*
  * Parse the package-database files of the final tree: for each capture of
  * each layer whose version is the one the final tree shows.  Never fails:
- * what cannot be read becomes a finding in the returned db.
+ * what cannot be read becomes a finding in the returned db, and so does a
+ * file over file_max bytes (--max-pkgdb; 0: the default).
  */
 struct pkgdb *owners_read_db(struct tree *t, struct layer_result **layers,
-    size_t n_layers);
+    size_t n_layers, int64_t file_max);
 
 struct owners *owners_build(struct tree *t, struct pkgdb *db,
     struct layer_result **layers, size_t n_layers);

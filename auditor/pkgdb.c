@@ -737,6 +737,7 @@ pkgdb_add_file(struct pkgdb *db, const char *path, const void *data,
 	struct dbfile f;
 	const char *d = data;
 	enum dbkind kind;
+	int64_t max;
 
 	path = skip_root(path);
 	kind = classify(path);
@@ -747,9 +748,13 @@ pkgdb_add_file(struct pkgdb *db, const char *path, const void *data,
 	f.path = path;
 	f.layer = layer;
 	f.nbad = 0;
-	if (len > PKGDB_FILE_MAX) {
-		dbfile_bad(&f, "%zu bytes, more than the %d MiB this reader "
-		    "reads", len, PKGDB_FILE_MAX / (1024 * 1024));
+	max = db->file_max > 0 ? db->file_max : LIMITS_PKGDB;
+	if ((uint64_t)len > (uint64_t)max) {
+		char a[32];
+
+		dbfile_bad(&f, "%zu bytes, more than the %s this reader reads "
+		    "(--max-pkgdb %lld; raise it to read the file)", len,
+		    limits_size(max, a, sizeof(a)), (long long)max);
 		return;
 	}
 	if (d == NULL)

@@ -5,8 +5,9 @@
  *
  * Call sequence:
  *	if (pkgdb_wants(path))                 // while a layer streams
- *		keep the file's bytes (at most PKGDB_FILE_MAX)
+ *		keep the file's bytes (at most --max-pkgdb)
  *	struct pkgdb *db = pkgdb_new();
+ *	db->file_max = limits->max_pkgdb;      // or 0: the default
  *	for each database file of the final tree, in layer order:
  *		pkgdb_add_file(db, path, data, len, layer);
  *	pkgdb_finish(db);                      // joins dpkg lists, resolves deps
@@ -33,9 +34,7 @@
 #include <stdint.h>
 
 #include "common.h"
-
-/* A database file larger than this is not read (finding instead). */
-#define PKGDB_FILE_MAX	(64 * 1024 * 1024)
+#include "limits.h"
 /*
  * Packages kept, all databases together; the rest are counted in a
  * finding.  A real image holds a few thousand (a Debian desktop about
@@ -118,6 +117,9 @@ struct pkgdb {
 	size_t n, cap;
 	struct findings findings;
 	void *priv;		/* the readers' pending state until finish */
+	int64_t file_max;	/* a database file larger than this is not
+				   read (a finding): --max-pkgdb; 0 means
+				   LIMITS_PKGDB (64 MiB) */
 };
 
 /*

@@ -117,7 +117,13 @@ scan_image(const struct scan_options *opt, struct store *db,
 	row.scanned_at = (int64_t)time(NULL);
 	stats->images++;
 	if (registry_manifest(reg, tag, &body, &len, &mt, &digest,
-	    64LL * 1024 * 1024, &err) != IA_OK) {
+	    opt->audit.limits.max_json, &err) != IA_OK) {
+		/* registry.c's "too large": say which option moves it. */
+		if (strstr(err.msg, " too large (more than ") != NULL)
+			ia_seterr(&err, IA_EINPUT, "%s:%s: the manifest is over "
+			    "--max-json %lld bytes; raise --max-json to read "
+			    "it", repo, tag,
+			    (long long)opt->audit.limits.max_json);
 		row.error = err.msg;
 		store_scan_put(db, &row);
 		stats->failed++;

@@ -145,6 +145,25 @@ source_close_layer(struct source *src, struct blob_stream *bs)
 }
 
 enum ia_status
+src_json_too_large(struct source *src, const char *name, int64_t size,
+    struct ia_error *err)
+{
+	char a[32], b[32];
+
+	if (size < 0)
+		return ia_seterr(err, IA_EINPUT, "%s: %s is larger than one "
+		    "JSON document may be, %s (--max-json %lld); raise "
+		    "--max-json to read it", src->path, name,
+		    limits_size(src->json_max, b, sizeof(b)),
+		    (long long)src->json_max);
+	return ia_seterr(err, IA_EINPUT, "%s: %s is %s bytes, larger than one "
+	    "JSON document may be, %s (--max-json %lld); raise --max-json to "
+	    "read it", src->path, name, limits_group(size, a, sizeof(a)),
+	    limits_size(src->json_max, b, sizeof(b)),
+	    (long long)src->json_max);
+}
+
+enum ia_status
 src_read_all(struct source *src, const char *name, char **buf, size_t *len,
     struct ia_error *err)
 {
@@ -159,11 +178,9 @@ src_read_all(struct source *src, const char *name, char **buf, size_t *len,
 	st = src_stream(src, name, &bs, &size, err);
 	if (st != IA_OK)
 		return st;
-	if (size > SOURCE_JSON_MAX) {
+	if (size > src->json_max) {
 		source_close_layer(src, &bs);
-		return ia_seterr(err, IA_EINPUT, "%s: %s is %lld bytes, over the "
-		    "%lld-byte limit for a JSON document", src->path, name,
-		    (long long)size, (long long)SOURCE_JSON_MAX);
+		return src_json_too_large(src, name, size, err);
 	}
 	p = xmalloc((size_t)size + 1);
 	while (got < size) {
@@ -439,6 +456,7 @@ source_open(const char *spec, const struct source_options *opt,
 	if (strncmp(spec, "docker://", 9) == 0) {
 		src = xcalloc(1, sizeof(*src));
 		src->dirfd = -1;
+		src->json_max = limits_or_default(opt->limits)->max_json;
 		src->img.ref = xstrdup(spec);
 		src->path = xstrdup(spec);
 		st = source_registry_open(src, spec, opt, err);
@@ -464,6 +482,7 @@ source_open(const char *spec, const struct source_options *opt,
 	}
 	src = xcalloc(1, sizeof(*src));
 	src->dirfd = -1;
+	src->json_max = limits_or_default(opt->limits)->max_json;
 	src->img.ref = xstrdup(spec);
 	if (transport != NULL)
 		split_ref(rest, &src->path, &ref);

@@ -22,6 +22,7 @@
 
 #include "common.h"
 #include "layer.h"
+#include "limits.h"
 
 struct image_layer {
 	char *digest;		/* blob digest from the manifest, or NULL */
@@ -56,6 +57,7 @@ struct source_options {
 	int platform_given;	/* the user asked for it explicitly */
 	const char *creds;	/* docker://: "USER:PASS" (--creds), or NULL */
 	int tls_no_verify;	/* docker://: --tls-verify=false */
+	const struct ia_limits *limits;	/* max_json; NULL: the defaults */
 };
 
 enum ia_status source_open(const char *ref, const struct source_options *opt,

@@ -13,8 +13,6 @@
 #include "source.h"
 #include "tarindex.h"
 
-/* JSON documents (manifests, configs, indexes) larger than this are refused. */
-#define SOURCE_JSON_MAX	(64LL * 1024 * 1024)
 /*
  * Images with more layers than this are refused: overlayfs stacks at most
  * 500 lower layers, docker at most 127, so none could run anyway.
@@ -27,7 +25,16 @@ struct source {
 	struct tarindex *ti;	/* NULL for a directory */
 	int dirfd;		/* -1 for an archive */
 	void *reg;		/* docker:// (source_registry.c), or NULL */
+	int64_t json_max;	/* --max-json: a JSON document (manifest,
+				   index, config) larger is refused */
 };
+
+/*
+ * Fill err with the refusal of a JSON document of size bytes (-1: not
+ * known, only that it is over the limit) and return IA_EINPUT.
+ */
+enum ia_status src_json_too_large(struct source *src, const char *name,
+    int64_t size, struct ia_error *err);
 
 /* Does the container hold a file of that name? */
 int src_has(struct source *src, const char *name);

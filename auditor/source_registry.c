@@ -73,6 +73,20 @@ source_registry_open(struct source *src, const char *spec,
 	return IA_OK;
 }
 
+/*
+ * registry.c refuses a body over the max it was handed with "... too
+ * large (more than N bytes)"; say which option moves that max.
+ */
+static enum ia_status
+name_the_limit(struct source *src, const char *name, enum ia_status st,
+    struct ia_error *err)
+{
+	if (st != IA_OK && err != NULL &&
+	    strstr(err->msg, " too large (more than ") != NULL)
+		return src_json_too_large(src, name, -1, err);
+	return st;
+}
+
 /* The tag's document, as the one entry of a synthetic index.json. */
 static enum ia_status
 read_index(struct source *src, struct reg_state *rs, char **buf, size_t *len,
@@ -84,9 +98,9 @@ read_index(struct source *src, struct reg_state *rs, char **buf, size_t *len,
 	cJSON *idx, *arr, *d;
 
 	st = registry_manifest(rs->reg, rs->reference, &body, &blen, &mt,
-	    &digest, SOURCE_JSON_MAX, err);
+	    &digest, src->json_max, err);
 	if (st != IA_OK)
-		return st;
+		return name_the_limit(src, "the manifest", st, err);
 	keep_doc(rs, digest, body, blen);
 	idx = cJSON_CreateObject();
 	cJSON_AddNumberToObject(idx, "schemaVersion", 2);
@@ -138,7 +152,7 @@ source_registry_read(struct source *src, const char *name, char **buf,
 		return ia_seterr(err, IA_EINPUT, "%s: no document %s in a "
 		    "registry", src->img.ref, name);
 	snprintf(digest, sizeof(digest), "sha256:%s", name + 13);
-	st = registry_blob(rs->reg, digest, buf, len, SOURCE_JSON_MAX, err);
+	st = registry_blob(rs->reg, digest, buf, len, src->json_max, err);
 	if (st == IA_OK)
 		return IA_OK;
 	/* A manifest an index lists lives under /manifests/, not /blobs/. */
@@ -147,13 +161,13 @@ source_registry_read(struct source *src, const char *name, char **buf,
 		char *mt = NULL, *got = NULL;
 
 		if (registry_manifest(rs->reg, digest, buf, len, &mt, &got,
-		    SOURCE_JSON_MAX, &err2) == IA_OK) {
+		    src->json_max, &err2) == IA_OK) {
 			free(mt);
 			free(got);
 			return IA_OK;
 		}
 	}
-	return st;
+	return name_the_limit(src, name, st, err);
 }
 
 enum ia_status

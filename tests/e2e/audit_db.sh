@@ -17,7 +17,8 @@
 #     - its report deleted, only the layer rows can answer: the same bytes;
 #     - its layer rows deleted, a run that would analyse otherwise takes no
 #       stored report and so fails for want of blobs: --top, --profile,
-#       --target-arch, --verify, --kb-extra, --policy, another build of
+#       --target-arch, --verify, --kb-extra, --policy, a limit
+#       (--max-entries, --max-json), another build of
 #       imgaudit (the binary with a byte appended);
 #     - --top 3 on the whole database: the layer rows answer, with what a
 #       plain --top 3 run printed before the blobs went;
@@ -121,7 +122,8 @@ PY
 	printf -- '-- nothing\n' >"$T/empty.sql"
 	printf '{"max_final_size": "1TB"}\n' >"$T/policy.json"
 	for opts in "--top 3" "--profile training" "--target-arch sm_90" \
-	    "--verify full" "--kb-extra $T/empty.sql" "--policy $T/policy.json"; do
+	    "--verify full" "--kb-extra $T/empty.sql" "--policy $T/policy.json" \
+	    "--max-entries 3000000" "--max-json 100MB"; do
 		# shellcheck disable=SC2086
 		run_ia "$name-other" audit --quiet --format json $opts \
 		    --db "$T/$name-reports.db" "$img"

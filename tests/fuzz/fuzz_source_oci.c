@@ -64,7 +64,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int made;
-	struct source_options opt = { "linux/amd64", 0, NULL, 0 };
+	struct source_options opt = { "linux/amd64", 0, NULL, 0, NULL };
 	const uint8_t *p = data, *piece[4] = { NULL };
 	size_t len[4] = { 0 }, n, i;
 	char dm[DIGEST_STRLEN], dc[DIGEST_STRLEN], dir[512], spec[600];

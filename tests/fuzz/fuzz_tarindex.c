@@ -60,7 +60,7 @@ read_layers(struct source *src)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct source_options opt = { "linux/amd64", 0, NULL, 0 };
+	struct source_options opt = { "linux/amd64", 0, NULL, 0, NULL };
 	struct tarindex *ti;
 	struct source *src;
 	struct ia_error err;

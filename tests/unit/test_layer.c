@@ -390,6 +390,120 @@ test_normalise(void **state)
 	assert_true(issues & PATH_TOOLONG);
 }
 
+/* Read the sample (7 entries, longest name 17 bytes) under lim. */
+static enum ia_status
+read_limited(const struct tentry *v, size_t n, const struct ia_limits *lim,
+    struct layer_result **r, struct ia_error *err)
+{
+	size_t len, tar_len;
+	unsigned char *blob = make_tar(v, n, NULL, &len, &tar_len);
+	struct mem m = { blob, len, 0, 1000 };
+	struct blob_stream bs = { mem_read, &m };
+	struct layer_spec spec;
+	enum ia_status st;
+
+	spec_init(&spec, "img: layer 0 (sha256:0123456789ab)", (int64_t)len);
+	spec.limits = lim;
+	st = layer_read(&bs, &spec, r, err);
+	free(blob);
+	return st;
+}
+
+static size_t
+count_kind(const struct layer_result *r, const char *kind)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->findings.n; i++)
+		n += strcmp(r->findings.v[i].kind, kind) == 0;
+	return n;
+}
+
+/* --max-entries: 7 entries pass at 7, are refused at 6. */
+static void
+test_max_entries(void **state)
+{
+	struct ia_limits lim;
+	struct layer_result *r;
+	struct ia_error err = { 0 };
+
+	(void)state;
+	limits_default(&lim);
+	lim.max_entries = 7;
+	assert_int_equal(read_limited(sample, 7, &lim, &r, &err), IA_OK);
+	assert_int_equal(r->n_entries, 7);
+	layer_result_free(r);
+	lim.max_entries = 6;
+	assert_int_equal(read_limited(sample, 7, &lim, &r, &err), IA_EINPUT);
+	assert_null(r);
+	assert_string_equal(err.msg, "img: layer 0 (sha256:0123456789ab) has "
+	    "more than 6 entries (--max-entries 6); raise --max-entries to "
+	    "read it");
+}
+
+/*
+ * --max-path: the longest name, "usr/lib/libx.so.1", is 17 bytes; at 16
+ * it is unsafe (one finding naming the option), and the hard link to it
+ * keeps no target.
+ */
+static void
+test_max_path(void **state)
+{
+	struct ia_limits lim;
+	struct layer_result *r;
+	struct ia_error err = { 0 };
+
+	(void)state;
+	limits_default(&lim);
+	lim.max_path = 17;
+	assert_int_equal(read_limited(sample, 7, &lim, &r, &err), IA_OK);
+	assert_int_equal(r->findings.n, 0);
+	assert_int_equal(r->entries[2].flags & ENTRY_F_UNSAFE, 0);
+	layer_result_free(r);
+	lim.max_path = 16;
+	assert_int_equal(read_limited(sample, 7, &lim, &r, &err), IA_OK);
+	assert_int_equal(r->n_entries, 7);
+	assert_int_equal(count_kind(r, "name-too-long"), 1);
+	assert_true(r->entries[2].flags & ENTRY_F_UNSAFE);
+	assert_non_null(strstr(r->findings.v[0].detail, "a 17-byte name "
+	    "starting 'usr/lib/libx.so.1', over --max-path 16"));
+	assert_non_null(strstr(r->findings.v[0].detail, "raise --max-path"));
+	assert_string_equal(r->entries[4].link, "");
+	layer_result_free(r);
+}
+
+/* --max-pkgdb: a 100-byte dpkg status is kept at 100, not at 99. */
+static void
+test_max_pkgdb(void **state)
+{
+	static const struct tentry db[] = {
+		{ "var/lib/dpkg/status", AE_IFREG, 100, NULL },
+	};
+	struct ia_limits lim;
+	struct layer_result *r;
+	struct ia_error err = { 0 };
+
+	(void)state;
+	limits_default(&lim);
+	lim.max_pkgdb = 100;
+	assert_int_equal(read_limited(db, 1, &lim, &r, &err), IA_OK);
+	assert_int_equal(r->n_captures, 1);
+	assert_int_equal(r->captures[0].len, 100);
+	assert_int_equal(r->findings.n, 0);
+	layer_result_free(r);
+	lim.max_pkgdb = 99;
+	assert_int_equal(read_limited(db, 1, &lim, &r, &err), IA_OK);
+	assert_int_equal(r->n_captures, 0);
+	assert_int_equal(count_kind(r, "package-db-too-large"), 1);
+	assert_non_null(strstr(r->findings.v[0].detail, "/var/lib/dpkg/status "
+	    "is 100 bytes, over --max-pkgdb 99; not read"));
+	layer_result_free(r);
+	/* NULL limits: the defaults (64 MiB) keep it. */
+	assert_int_equal(read_limited(db, 1, NULL, &r, &err), IA_OK);
+	assert_int_equal(r->n_captures, 1);
+	layer_result_free(r);
+}
+
 int
 main(void)
 {
@@ -406,6 +520,9 @@ main(void)
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_unpadded),
 		cmocka_unit_test(test_normalise),
+		cmocka_unit_test(test_max_entries),
+		cmocka_unit_test(test_max_path),
+		cmocka_unit_test(test_max_pkgdb),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -515,6 +515,36 @@ test_one_megabyte_line(void **state)
 	free(buf);
 }
 
+/* db->file_max (--max-pkgdb): a file of exactly that size is read. */
+static void
+test_file_max(void **state)
+{
+	static const char st[] = "Package: a\nStatus: install ok installed\n"
+	    "Version: 1\n\nPackage: b\nStatus: install ok installed\n"
+	    "Version: 2\n\n";
+	size_t len = sizeof(st) - 1;	/* 2 x (11 + 29 + 11 + 1) = 104 */
+	struct pkgdb *db;
+
+	(void)state;
+	db = pkgdb_new();
+	db->file_max = (int64_t)len;
+	pkgdb_add_file(db, "var/lib/dpkg/status", st, len, 0);
+	pkgdb_finish(db);
+	assert_int_equal(db->n, 2);
+	assert_int_equal(db->findings.n, 0);
+	pkgdb_free(db);
+
+	db = pkgdb_new();
+	db->file_max = (int64_t)len - 1;
+	pkgdb_add_file(db, "var/lib/dpkg/status", st, len, 0);
+	pkgdb_finish(db);
+	assert_int_equal(db->n, 0);
+	assert_non_null(finding_with(db, "/var/lib/dpkg/status: 104 bytes, "
+	    "more than the 103 bytes this reader reads (--max-pkgdb 103; raise "
+	    "it to read the file)"));
+	pkgdb_free(db);
+}
+
 static void
 test_too_big(void **state)
 {
@@ -524,13 +554,14 @@ test_too_big(void **state)
 	(void)state;
 	/* the length alone is refused: nothing is read */
 	pkgdb_add_file(db, "var/lib/dpkg/status", &c,
-	    (size_t)PKGDB_FILE_MAX + 1, 0);
+	    (size_t)64 * 1024 * 1024 + 1, 0);
 	pkgdb_add_file(db, "not/a/database", &c, 1, 0);
 	pkgdb_add_file(db, "var/lib/dpkg/status", NULL, 0, 0);
 	pkgdb_finish(db);
 	assert_int_equal(db->n, 0);
 	assert_non_null(finding_with(db, "/var/lib/dpkg/status: 67108865 "
-	    "bytes, more than the 64 MiB this reader reads"));
+	    "bytes, more than the 64 MiB this reader reads (--max-pkgdb "
+	    "67108864; raise it to read the file)"));
 	assert_int_equal(db->findings.n, 1);
 	pkgdb_free(db);
 }
@@ -567,6 +598,7 @@ main(void)
 		cmocka_unit_test(test_nul_bytes),
 		cmocka_unit_test(test_one_megabyte_line),
 		cmocka_unit_test(test_too_big),
+		cmocka_unit_test(test_file_max),
 		cmocka_unit_test(test_finding_budget),
 	};
 
