@@ -259,8 +259,8 @@ attribute(struct audit *a)
 	a->deps = deps_build(a->pkgs, a->owners);
 	a->removals = xcalloc(a->pkgs->n ? a->pkgs->n : 1,
 	    sizeof(*a->removals));
-	for (i = 0; i < a->pkgs->n; i++)
-		deps_removal(a->deps, i, &a->removals[i]);
+	deps_removals(a->deps, a->removals);	/* within its work budget */
+	findings_move(&a->findings, &a->deps->findings);
 	a->graph = linkgraph_build(a->tree, a->layers, a->n_layers, a->img,
 	    &a->link);
 	findings_move(&a->findings, &a->graph->findings);
