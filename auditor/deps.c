@@ -288,6 +288,10 @@ deps_build(struct pkgdb *db, const struct owners *own)
 		}
 		unflag(dn->requires, dn->n_requires, pv->in);
 		unflag(dn->recommends, dn->n_recommends, pv->orphan);
+		/* Sized for every relationship; most may be gone or cut. */
+		if (gn->n < p->n_deps)
+			gn->g = xrealloc(gn->g, (gn->n ? gn->n : 1) *
+			    sizeof(*gn->g));
 	}
 	free(prov);
 	if (pv->cut > 0)
