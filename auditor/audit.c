@@ -266,6 +266,60 @@ debug_findings(struct audit *a)
 }
 
 /*
+ * Sparse entries (GNU 'S', PAX GNU.sparse.*) count at their apparent size,
+ * as dive and an unpacked container see them: a 10 GB file that stores
+ * 8 KiB is 10 GB to `du --apparent-size`, to `docker cp`, to any copy
+ * that does not keep holes.  Counted so, without a word, they would make
+ * an image look far bigger than what it pulls; so say where they are.  A
+ * layer whose files add up to more than its whole tar stream can only
+ * hold such entries (everything else stores its data in the stream), and
+ * a file larger than the stream is certainly one.
+ */
+static void
+sparse_findings(struct audit *a)
+{
+	size_t l, i, k, top[5], n_top;
+	char list[1024];
+
+	for (l = 0; l < a->n_layers; l++) {
+		const struct layer_result *res = a->layers[l];
+		size_t len = 0;
+
+		if (res->bytes <= res->tar_bytes)
+			continue;
+		/* The five largest files too big for the stream. */
+		n_top = 0;
+		for (i = 0; i < res->n_entries; i++) {
+			const struct layer_entry *e = &res->entries[i];
+
+			if (e->kind != ENTRY_FILE || e->size <= res->tar_bytes)
+				continue;
+			for (k = n_top; k > 0 &&
+			    res->entries[top[k - 1]].size < e->size; k--)
+				if (k < 5)
+					top[k] = top[k - 1];
+			if (k < 5)
+				top[k] = i;
+			if (n_top < 5)
+				n_top++;
+		}
+		list[0] = '\0';
+		for (k = 0; k < n_top && len < sizeof(list); k++)
+			len += (size_t)snprintf(list + len, sizeof(list) - len,
+			    "%s/%s (%lld)", k ? ", " : "; the largest: ",
+			    res->entries[top[k]].path,
+			    (long long)res->entries[top[k]].size);
+		findings_add(&a->findings, "sparse-file",
+		    "sparse files: counted at their apparent size",
+		    "layer %zu: its files add up to %lld bytes, from a tar "
+		    "stream of %lld: sparse entries, counted here as an "
+		    "unpacked container sees them (they take that space "
+		    "wherever the holes are not kept)%s", l,
+		    (long long)res->bytes, (long long)res->tar_bytes, list);
+	}
+}
+
+/*
  * Owners, requirements and what each removal frees; the ELF link graph.
  * Never fails: bad database content or a hostile ELF is a finding.
  */
@@ -282,8 +336,8 @@ attribute(struct audit *a, const struct audit_options *opt)
 	a->deps = deps_build(a->pkgs, a->owners);
 	a->removals = xcalloc(a->pkgs->n ? a->pkgs->n : 1,
 	    sizeof(*a->removals));
-	for (i = 0; i < a->pkgs->n; i++)
-		deps_removal(a->deps, i, &a->removals[i]);
+	deps_removals(a->deps, a->removals);	/* within its work budget */
+	findings_move(&a->findings, &a->deps->findings);
 	a->graph = linkgraph_build(a->tree, a->layers, a->n_layers, a->img,
 	    &a->link);
 	findings_move(&a->findings, &a->graph->findings);
@@ -469,6 +523,7 @@ audit_run(const struct audit_options *opt, struct audit **out,
 	}
 	tree_finish(a->tree, &a->totals, &tree_findings);
 	findings_move(&a->findings, &tree_findings);
+	sparse_findings(a);
 	a->link = opt->link;
 	a->link.dlopen = a->kb->dlopen;
 	a->link.n_dlopen = a->kb->n_dlopen;

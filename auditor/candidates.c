@@ -305,6 +305,8 @@ package_candidates(struct build *b)
 		    pkg_ecosystem_name(p->eco), p->key);
 		if (!removable_rule(b, b->pkg_rule[i]))
 			continue;
+		if (r->skipped)
+			continue;	/* past deps' budget: its finding says */
 		if (r->blocked_by != SIZE_MAX) {
 			findings_add(&b->out->findings, "removal-blocked",
 			    "a removable package cannot be removed alone",

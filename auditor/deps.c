@@ -6,9 +6,14 @@
  * frees the bytes it claims.
  *
  * The graph is small (hundreds to a few thousand packages), so closures
- * are plain mark-and-sweep passes over arrays, recomputed per question.
- * File ownership and sizes come from owners.c; this file never looks at
- * the tree.
+ * are plain mark-and-sweep passes over arrays, recomputed per question:
+ * one removal costs O(packages + edges + its sets), all of them together
+ * O(n (n + e)).  A hostile database makes that quadratic in earnest (a
+ * chain of n packages, each needing the next, has removal sets of n²/2
+ * members), so every step is charged to a budget (deps.h) and what is
+ * past it is left out, said in a finding, rather than computed for
+ * minutes and hundreds of MB.  File ownership and sizes come from
+ * owners.c; this file never looks at the tree.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,10 +45,18 @@ struct provider {
 	size_t pkg;
 };
 
+struct list {
+	size_t *v;
+	size_t n;
+};
+
 struct priv {
 	struct gnode *gn;	/* per package */
+	struct list *rec_by;	/* per package: who recommends it, ascending */
+	size_t *by_name;	/* package indexes by name (ties by index) */
 	uint8_t *orphan;	/* dpkg: autoremove would remove it already */
 	int orphans_done;
+	size_t cut;		/* requirements past DEPS_EDGES_MAX, dropped */
 	uint8_t *mark, *in;	/* scratch, one byte per package */
 	size_t *stack;
 };
@@ -79,23 +92,10 @@ grown_cap(size_t n)
 	return c;
 }
 
-static void
-push_unique(size_t **v, size_t *n, size_t x)
-{
-	size_t i, cap;
-
-	for (i = 0; i < *n; i++)
-		if ((*v)[i] == x)
-			return;
-	cap = grown_cap(*n);
-	xgrow((void **)v, &cap, *n + 1, sizeof(**v));
-	(*v)[(*n)++] = x;
-}
-
 /*
  * Append x to *v unless seen[x]; set seen[x].  A hostile database can give
- * one requirement thousands of satisfiers (a stanza repeated), where the
- * scan of push_unique() would be quadratic.  unflag() clears seen[] again.
+ * one requirement thousands of satisfiers (a stanza repeated), where a
+ * scan of *v for x would be quadratic.  unflag() clears seen[] again.
  */
 static void
 push_flagged(size_t **v, size_t *n, uint8_t *seen, size_t x)
@@ -131,25 +131,44 @@ satisfiers(struct pkgdb *db, const struct provider *prov, size_t nprov,
     uint8_t *seen)
 {
 	struct pkg *p = pkgdb_find(db, e, name);
-	struct provider key, *hit;
-	size_t i;
+	const struct provider *hit;
+	size_t i, lo = 0, hi = nprov;
 
+	/*
+	 * The loops stop at the cap: a name that thousands of packages
+	 * answer to would otherwise cost thousands of steps per mention.
+	 */
 	if (p != NULL)
 		for (i = (size_t)(p - db->v); i < db->n && db->v[i].eco == e &&
+		    g->n_sat < DEPS_SAT_MAX &&
 		    strcmp(db->v[i].key, name) == 0; i++)
-			if (i != self && g->n_sat < DEPS_SAT_MAX)
+			if (i != self)
 				push_flagged(&g->sat, &g->n_sat, seen, i);
-	key.name = name;
-	hit = nprov ? bsearch(&key, prov, nprov, sizeof(*prov),
-	    provider_cmp) : NULL;
-	if (hit == NULL)
-		return;
-	while (hit > prov && strcmp(hit[-1].name, name) == 0)
-		hit--;
-	for (; hit < prov + nprov && strcmp(hit->name, name) == 0; hit++)
-		if (db->v[hit->pkg].eco == e && hit->pkg != self &&
-		    g->n_sat < DEPS_SAT_MAX)
+	/* The first provider of name (bsearch() finds any one). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(prov[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (hit = prov + lo; hit < prov + nprov && g->n_sat < DEPS_SAT_MAX &&
+	    strcmp(hit->name, name) == 0; hit++)
+		if (db->v[hit->pkg].eco == e && hit->pkg != self)
 			push_flagged(&g->sat, &g->n_sat, seen, hit->pkg);
+}
+
+static const struct pkgdb *sort_db;	/* qsort has no context argument */
+
+/* By name, then by index: the order removal sets are listed in. */
+static int
+name_index_cmp(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	int c = strcmp(sort_db->v[a].name, sort_db->v[b].name);
+
+	return c != 0 ? c : (a > b) - (a < b);
 }
 
 struct deps *
@@ -159,6 +178,7 @@ deps_build(struct pkgdb *db, const struct owners *own)
 	struct priv *pv = xcalloc(1, sizeof(*pv));
 	struct provider *prov = NULL;
 	size_t nprov = 0, provcap = 0, i, j, k, n = db->n ? db->n : 1;
+	size_t edges = 0;
 
 	d->db = db;
 	d->own = own;
@@ -169,9 +189,25 @@ deps_build(struct pkgdb *db, const struct owners *own)
 	pv->mark = xcalloc(n, 1);
 	pv->in = xcalloc(n, 1);
 	pv->stack = xcalloc(n, sizeof(*pv->stack));
+	pv->rec_by = xcalloc(n, sizeof(*pv->rec_by));
+	pv->by_name = xcalloc(n, sizeof(*pv->by_name));
+	for (i = 0; i < db->n; i++)
+		pv->by_name[i] = i;
+	sort_db = db;
+	if (db->n > 1)
+		qsort(pv->by_name, db->n, sizeof(size_t), name_index_cmp);
 
+	/*
+	 * Providers and satisfiers share one ceiling: 64 MiB of "Provides:
+	 * v, v, v" or of requirements met by 64 packages each would
+	 * otherwise make a graph of gigabytes.
+	 */
 	for (i = 0; i < db->n; i++)
 		for (j = 0; j < db->v[i].n_provides; j++) {
+			if (nprov >= DEPS_EDGES_MAX) {
+				pv->cut++;
+				continue;
+			}
 			xgrow((void **)&prov, &provcap, nprov + 1,
 			    sizeof(*prov));
 			prov[nprov].name = db->v[i].provides[j];
@@ -179,6 +215,7 @@ deps_build(struct pkgdb *db, const struct owners *own)
 		}
 	if (nprov > 0)
 		qsort(prov, nprov, sizeof(*prov), provider_cmp);
+	edges = nprov;
 
 	for (i = 0; i < db->n; i++) {
 		const struct pkg *p = &db->v[i];
@@ -194,11 +231,16 @@ deps_build(struct pkgdb *db, const struct owners *own)
 			    dep->kind != DEP_PREDEPENDS &&
 			    dep->kind != DEP_RECOMMENDS)
 				continue;
+			if (edges >= DEPS_EDGES_MAX) {
+				pv->cut++;
+				continue;
+			}
 			g->kind = dep->kind;
 			for (k = 0; k < dep->n_alts; k++)
 				satisfiers(db, prov, nprov, p->eco,
 				    dep->alts[k], i, g, pv->mark);
 			unflag(g->sat, g->n_sat, pv->mark);
+			edges += g->n_sat;
 			if (g->n_sat == 0) {
 				free(g->sat);
 				g->sat = NULL;
@@ -221,9 +263,17 @@ deps_build(struct pkgdb *db, const struct owners *own)
 				size_t cap = grown_cap(last);
 
 				if (!is_hard(g->kind)) {
+					struct list *rb = &pv->rec_by[g->sat[k]];
+
 					push_flagged(&dn->recommends,
 					    &dn->n_recommends, pv->orphan,
 					    g->sat[k]);
+					if (rb->n > 0 && rb->v[rb->n - 1] == i)
+						continue;
+					cap = grown_cap(rb->n);
+					xgrow((void **)&rb->v, &cap, rb->n + 1,
+					    sizeof(size_t));
+					rb->v[rb->n++] = i;
 					continue;
 				}
 				push_flagged(&dn->requires, &dn->n_requires,
@@ -238,8 +288,20 @@ deps_build(struct pkgdb *db, const struct owners *own)
 		}
 		unflag(dn->requires, dn->n_requires, pv->in);
 		unflag(dn->recommends, dn->n_recommends, pv->orphan);
+		/* Sized for every relationship; most may be gone or cut. */
+		if (gn->n < p->n_deps)
+			gn->g = xrealloc(gn->g, (gn->n ? gn->n : 1) *
+			    sizeof(*gn->g));
 	}
 	free(prov);
+	if (pv->cut > 0)
+		findings_add(&d->findings, "dependency-graph-too-large",
+		    "dependency graph too large: removals not computed",
+		    "the package databases' requirements and provides need "
+		    "more than %zu entries; %zu requirements or provides past "
+		    "that were not resolved, so no removal set is computed "
+		    "(what uninstalling a package frees is not reported)",
+		    (size_t)DEPS_EDGES_MAX, pv->cut);
 	return d;
 }
 
@@ -271,6 +333,7 @@ mark_from(struct deps *d, size_t top, int rec)
 
 			if (!is_hard(g->kind) && !rec)
 				continue;
+			d->work += g->n_sat + 1;
 			for (k = 0; k < g->n_sat; k++) {
 				size_t q = g->sat[k];
 
@@ -345,6 +408,7 @@ cascade(struct deps *d, size_t x)
 	while (top > 0) {
 		const struct dep_node *yn = &d->node[pv->stack[--top]];
 
+		d->work += yn->n_required_by;
 		for (r = 0; r < yn->n_required_by; r++) {
 			const struct gnode *gn;
 
@@ -357,6 +421,7 @@ cascade(struct deps *d, size_t x)
 
 				if (!is_hard(g->kind))
 					continue;
+				d->work += g->n_sat + 1;
 				for (k = 0; k < g->n_sat; k++)
 					if (pv->in[g->sat[k]] != 1)
 						break;
@@ -371,39 +436,29 @@ cascade(struct deps *d, size_t x)
 	}
 }
 
-static int
-name_order(const struct pkgdb *db, size_t a, size_t b)
-{
-	return strcmp(db->v[a].name, db->v[b].name);
-}
-
-static const struct pkgdb *sort_db;	/* qsort has no context argument */
-
-static int
-set_cmp(const void *pa, const void *pb)
-{
-	return name_order(sort_db, *(const size_t *)pa, *(const size_t *)pb);
-}
-
-/* The packages with flag[] set, the package x first, then by name. */
+/*
+ * The packages with flag[] set, the package x first, then by name (ties
+ * by index, as the stable sort that listed them before did): read off
+ * the order deps_build() sorted once, so no set is sorted again.
+ */
 static void
 collect(struct deps *d, size_t x, const uint8_t *flag, struct removal_set *s)
 {
+	const struct priv *pv = d->priv;
 	size_t i, count = 1;
 
 	/* Sized to fit: one set per package, so n each would be n squared. */
 	for (i = 0; i < d->db->n; i++)
 		if (i != x && flag[i])
 			count++;
+	d->work += count;
+	d->kept += count;
 	s->pkgs = xmalloc(count * sizeof(*s->pkgs));
 	s->n = 0;
 	s->pkgs[s->n++] = x;
 	for (i = 0; i < d->db->n; i++)
-		if (i != x && flag[i])
-			s->pkgs[s->n++] = i;
-	sort_db = d->db;
-	if (s->n > 2)
-		qsort(s->pkgs + 1, s->n - 1, sizeof(*s->pkgs), set_cmp);
+		if (pv->by_name[i] != x && flag[pv->by_name[i]])
+			s->pkgs[s->n++] = pv->by_name[i];
 	for (i = 0; i < s->n; i++) {
 		s->bytes += d->own->stats[s->pkgs[i]].bytes;
 		s->files += d->own->stats[s->pkgs[i]].files;
@@ -473,12 +528,17 @@ held_reasons(struct deps *d, struct removal *r, const uint8_t *in_apt,
 {
 	struct priv *pv = d->priv;
 	struct pkgdb *db = d->db;
-	size_t i, j, k, m;
+	size_t i, j, count = 0;
 
-	r->held = xcalloc(r->full.n ? r->full.n : 1, sizeof(*r->held));
+	for (i = 0; i < r->full.n; i++)
+		count += !in_apt[r->full.pkgs[i]];
+	d->work += r->full.n;
+	d->kept += count * (sizeof(*r->held) / sizeof(size_t));
+	r->held = xcalloc(count ? count : 1, sizeof(*r->held));
 	for (i = 0; i < r->full.n; i++) {
 		struct held *hd = &r->held[r->n_held];
 		size_t p = r->full.pkgs[i];
+		const struct list *rb = &pv->rec_by[p];
 
 		if (in_apt[p])
 			continue;
@@ -489,31 +549,23 @@ held_reasons(struct deps *d, struct removal *r, const uint8_t *in_apt,
 			r->n_held++;
 			continue;
 		}
-		for (j = 0; j < db->n; j++) {
-			const struct gnode *gn = &pv->gn[j];
+		/* Who recommends p, ascending and distinct (deps_build()). */
+		d->work += rb->n;
+		for (j = 0; j < rb->n; j++) {
+			size_t k = rb->v[j], cap = grown_cap(hd->n_by);
 
-			if (db->v[j].eco != ECO_DPKG || in_full[j])
+			if (db->v[k].eco != ECO_DPKG || in_full[k])
 				continue;
-			for (k = 0; k < gn->n; k++) {
-				const struct group *g = &gn->g[k];
-
-				if (g->kind != DEP_RECOMMENDS)
-					continue;
-				for (m = 0; m < g->n_sat; m++)
-					if (g->sat[m] == p)
-						break;
-				if (m < g->n_sat) {
-					push_unique(&hd->by, &hd->n_by, j);
-					break;
-				}
-			}
+			xgrow((void **)&hd->by, &cap, hd->n_by + 1,
+			    sizeof(size_t));
+			hd->by[hd->n_by++] = k;
 		}
 		if (hd->n_by > 0) {
 			hd->how = "recommends";
 			r->n_held++;
 		}
 	}
-	if (r->n_held < r->full.n)
+	if (r->n_held < count)
 		r->held = xrealloc(r->held, (r->n_held ? r->n_held : 1) *
 		    sizeof(*r->held));
 }
@@ -530,6 +582,23 @@ deps_removal(struct deps *d, size_t x, struct removal *r)
 
 	memset(r, 0, sizeof(*r));
 	r->blocked_by = SIZE_MAX;
+	/*
+	 * Checked before, not during: one removal costs at most a few passes
+	 * over the packages and the (capped) edges, and keeps at most a few
+	 * entries per package, so the budget is overrun by one removal at
+	 * most, and no set is ever half made.
+	 */
+	if (pv->cut > 0 || d->work >= DEPS_WORK_MAX ||
+	    d->kept >= DEPS_KEPT_MAX) {
+		r->skipped = true;
+		d->n_skipped++;
+		return;
+	}
+	/*
+	 * The dozen passes over every package (memset, flags) are
+	 * sequential bytes, cheap next to an edge followed: n for them all.
+	 */
+	d->work += n;
 	if (px->eco == ECO_DPKG)
 		orphans_once(d);
 
@@ -583,6 +652,7 @@ deps_removal(struct deps *d, size_t x, struct removal *r)
 
 			if (!is_hard(g->kind) && px->eco != ECO_DPKG)
 				continue;
+			d->work += g->n_sat + 1;
 			for (k = 0; k < g->n_sat; k++)
 				if (pv->in[g->sat[k]] == 0) {
 					pv->in[g->sat[k]] = 2;
@@ -622,6 +692,7 @@ deps_removal(struct deps *d, size_t x, struct removal *r)
 
 			if (!is_hard(g->kind) && px->eco != ECO_DPKG)
 				continue;
+			d->work += g->n_sat + 1;
 			for (k = 0; k < g->n_sat; k++) {
 				size_t q = g->sat[k];
 
@@ -665,6 +736,31 @@ deps_removal(struct deps *d, size_t x, struct removal *r)
 }
 
 void
+deps_removals(struct deps *d, struct removal *r)
+{
+	size_t i, first = SIZE_MAX;
+
+	for (i = 0; i < d->db->n; i++) {
+		deps_removal(d, i, &r[i]);
+		if (r[i].skipped && first == SIZE_MAX)
+			first = i;
+	}
+	if (first == SIZE_MAX || ((struct priv *)d->priv)->cut > 0)
+		return;		/* the graph's own finding says why */
+	findings_add(&d->findings, "removal-sets-not-computed",
+	    "dependency graph too costly: some removals not computed",
+	    "what uninstalling a package frees was computed for %zu of %zu "
+	    "packages; the other %zu (from %s %s on, in database order) were "
+	    "left out when the work budget was spent (%llu steps of %llu, "
+	    "%llu set entries kept of %llu): a hostile or unusual dependency "
+	    "graph, where each removal walks it whole or frees most of it",
+	    d->db->n - d->n_skipped, d->db->n, d->n_skipped,
+	    pkg_ecosystem_name(d->db->v[first].eco), d->db->v[first].name,
+	    (unsigned long long)d->work, (unsigned long long)DEPS_WORK_MAX,
+	    (unsigned long long)d->kept, (unsigned long long)DEPS_KEPT_MAX);
+}
+
+void
 removal_free(struct removal *r)
 {
 	size_t i;
@@ -701,6 +797,10 @@ deps_free(struct deps *d)
 			free(dn->unresolved[j]);
 		free(dn->unresolved);
 	}
+	for (i = 0; i < d->db->n; i++)
+		free(pv->rec_by[i].v);
+	free(pv->rec_by);
+	free(pv->by_name);
 	free(pv->gn);
 	free(pv->orphan);
 	free(pv->mark);
@@ -708,5 +808,6 @@ deps_free(struct deps *d)
 	free(pv->stack);
 	free(pv);
 	free(d->node);
+	findings_free(&d->findings);
 	free(d);
 }

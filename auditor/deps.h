@@ -5,12 +5,23 @@
  *
  * Call sequence:
  *	struct deps *d = deps_build(db, owners);
+ *	deps_removals(d, r);             // r[i] for every package, or:
  *	deps_removal(d, i, &r);          // r.apt (dpkg), r.full, held, fix
  *	... d->node[i].requires ...
  *	removal_free(&r);
+ *	findings_move(&mine, &d->findings);
  *	deps_free(d);
  *
  * Ownership: deps borrows db and owners; removal_free() frees a removal.
+ *
+ * Work is bounded (docs/limits.md): the graph keeps at most DEPS_EDGES_MAX
+ * satisfier and provider entries, and the removals of one deps share a
+ * budget of DEPS_WORK_MAX steps (each removal's passes over the packages
+ * count n, every edge followed and set member written one) and of
+ * DEPS_KEPT_MAX entries kept in their sets.  A removal asked for once the
+ * budget is spent, or of a graph cut at its ceiling, is not computed: it
+ * comes back with `skipped` set and empty sets, and d->findings says how
+ * many were left out.
  *
  * Semantics (docs/packages.md):
  * - Requirements resolve within the package's ecosystem, by name or (dpkg,
@@ -58,8 +69,21 @@ struct deps {
 	struct pkgdb *db;		/* borrowed */
 	const struct owners *own;	/* borrowed */
 	struct dep_node *node;		/* one per db->v[] */
+	struct findings findings;	/* graph cut short, removals skipped */
+	uint64_t work;			/* steps spent so far (budget above) */
+	uint64_t kept;			/* set entries kept, in size_t units */
+	size_t n_skipped;		/* removals not computed */
 	void *priv;
 };
+
+/* Satisfier and provider entries the graph keeps, all packages together. */
+#define DEPS_EDGES_MAX	((size_t)4 << 20)
+/*
+ * What all the removals of one deps may take together: steps (about 1 s),
+ * and entries kept in their sets and held lists (in size_t units: 32 MiB).
+ */
+#define DEPS_WORK_MAX	((uint64_t)400 << 20)
+#define DEPS_KEPT_MAX	((uint64_t)4 << 20)
 
 struct held {
 	size_t pkg;
@@ -79,6 +103,7 @@ struct removal_set {
 };
 
 struct removal {
+	bool skipped;		/* not computed (work budget): all else 0 */
 	bool has_apt;		/* dpkg: the apt figure is filled */
 	struct removal_set apt;
 	struct removal_set full;
@@ -92,8 +117,17 @@ struct removal {
 
 struct deps *deps_build(struct pkgdb *db, const struct owners *own);
 
-/* What removing package i frees; r is filled, free it with removal_free(). */
+/*
+ * What removing package i frees; r is filled, free it with removal_free().
+ * Past the budget r->skipped is set and nothing else.
+ */
 void deps_removal(struct deps *d, size_t i, struct removal *r);
+
+/*
+ * deps_removal() for every package, r[0 .. db->n), in index order; then a
+ * finding in d->findings when some were skipped.
+ */
+void deps_removals(struct deps *d, struct removal *r);
 
 void removal_free(struct removal *r);
 void deps_free(struct deps *d);

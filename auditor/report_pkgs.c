@@ -109,7 +109,7 @@ package_object(const struct audit *a, size_t i)
 	    kb_purpose_name(a->cands->pkg_purpose[i]) : "unknown");
 	add_sorted_names(o, "requires", a->pkgs, dn->requires, dn->n_requires);
 	add_strings(o, "unresolved", dn->unresolved, dn->n_unresolved);
-	if (r->blocked_by == SIZE_MAX) {
+	if (r->blocked_by == SIZE_MAX && !r->skipped) {
 		rep_int(o, "closure_bytes", rs->bytes);
 		rep_int(o, "closure_packages", (int64_t)rs->n);
 		rep_int(o, "closure_full_bytes", r->full.bytes);
@@ -275,6 +275,11 @@ report_build_why(const struct audit *a, size_t i)
 		return root;
 	}
 	cJSON_AddNullToObject(rem, "blocked_by");
+	if (r->skipped) {
+		/* Past the dependency graph's work budget (deps.h). */
+		cJSON_AddTrueToObject(rem, "not_computed");
+		return root;
+	}
 	if (r->has_apt) {
 		cJSON_AddItemToObject(rem, "apt", removal_set(db, &r->apt));
 		rep_int(rem, "orphans", (int64_t)r->orphans);

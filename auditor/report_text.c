@@ -846,6 +846,14 @@ report_write_why_text(const cJSON *why, FILE *f, const struct text_options *opt)
 		    safe(str(rem, "blocked_by"), 60, out, sizeof(out)));
 		return o.failed || ferror(f) ? -1 : 0;
 	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rem,
+	    "not_computed"))) {
+		heading(&o, "REMOVAL");
+		emit(&o, "  not computed: the dependency graph is past the work "
+		    "budget of a removal set (see the report's findings, "
+		    "docs/limits.md)\n");
+		return o.failed || ferror(f) ? -1 : 0;
+	}
 	why_set(&o, cJSON_GetObjectItemCaseSensitive(rem, "apt"),
 	    "REMOVAL, as apt decides (purge, then autoremove)");
 	if (num(rem, "orphans") > 0)

@@ -5,11 +5,15 @@
     python3 test-images/hostile.py OUTDIR [--only NAME[,NAME...]] [--small]
 
 Writes OUTDIR/NAME/oci (an OCI layout) for each image below, and
-OUTDIR/hostile.json listing them.  Each is something a registry may serve
-and imgaudit must survive: it either refuses the image (exit 2, a message
-naming the problem) or audits it and lists findings, in bounded time and
-memory, and never crashes (tests/e2e/hostile_corpus.sh).  --small shrinks
-the big ones (entries, depth, bomb size) by 10 for a quick look.
+OUTDIR/hostile.json listing them with what the builder knows of each:
+{"name", "expect": "refused" | "audited" | "either", and facts from its
+own bookkeeping (stderr words, finding kinds, sizes written, a memory
+bound)}.  Each is something a registry may serve and imgaudit must
+survive: it either refuses the image (exit 2, a message naming the
+problem) or audits it and lists findings, in bounded time and memory, and
+never crashes (tests/e2e/hostile_corpus.sh, tests/e2e/hostile_check.py).
+--small shrinks the big ones (entries, depth, bomb size) by 10 for a
+quick look, and for AddressSanitizer.
 
 	many-files	one layer of 1,000,000 empty files
 	deep-dirs	directories nested 10,000 levels deep
@@ -19,20 +23,37 @@ the big ones (entries, depth, bomb size) by 10 for a quick look.
 	bad-utf8	invalid UTF-8 in every string: names, links, history,
 			environment, labels, package database
 	whiteout-root	whiteouts and opaque markers of / itself
-	zstd-checksum	a zstd layer whose frame checksum is wrong
-	pkgdb-bomb	a 100 MB dpkg status, gzip-compressed to almost nothing
+	zstd-checksum	a zstd layer whose frame checksum is wrong: refused
+	pkgdb-bomb	a 100 MB dpkg status, gzip-compressed to almost
+			nothing: not read, a finding
 	dpkg-dense	3,000 installed packages of one name, each requiring it
-	dpkg-chain	3,000 packages, each requiring the next
+	dpkg-chain	3,000 packages, each requiring the next: removal sets
+			of n²/2 entries, cut by deps.c's work budget
+	dpkg-wide	400 packages of one name, each requiring it 4,096
+			times: a graph cut at deps.c's ceiling, a finding
+	gzip-bomb-10g	a 10 GB file of zeros, gzip-compressed to 10 MB (the
+			deflate blocks repeated, CRC and diff_id computed):
+			refused by the ratio check after a few hundred MB
+	sparse-10g	two sparse files of 10 GB apparent size and 8 KiB of
+			data, old GNU ('S') and PAX 1.0: audited, counted at
+			their apparent size (as dive and an unpacked
+			container see them), a sparse-file finding
+	config-history-100m  a config of 400,000 history entries, 100 MB:
+			refused from its size, before it is read
 
 Built with test-images/build.py's helpers (tar headers, blobs, layouts);
 deterministic like the rest of test-images/.  Standard library only, plus
 the zstd command.
 """
 
+import hashlib
 import os
 import shutil
+import struct
 import subprocess
 import sys
+import tarfile
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import build as B  # noqa: E402
@@ -121,6 +142,7 @@ def many_files(img, scale):
 		yield b"".join(buf)
 	img.layer(chunks(), "RUN touch a million files")
 	img.finish()
+	return {"final_files": n}
 
 
 def deep_dirs(img, scale):
@@ -243,6 +265,7 @@ def zstd_checksum(img, scale):
 	img.layers.append(("sha256:" + B.sha256hex(tar), blob))
 	img.history.append({"created_by": "COPY a /etc/"})
 	img.finish()
+	return {"expect": "refused", "stderr": ["checksum"]}
 
 
 def pkgdb_bomb(img, scale):
@@ -264,6 +287,9 @@ def pkgdb_bomb(img, scale):
 		yield bytes((512 - size % 512) % 512)
 	img.layer(chunks(), "RUN apt-get install everything")
 	img.finish()
+	# Past PKGDB_FILE_MAX (64 MiB) it is not read; --small's 10 MB is.
+	return {"expect": "audited", "findings": ["package-db-too-large"]
+	    if size > 64 * 1024 * 1024 else []}
 
 
 def dpkg_image(img, status):
@@ -279,6 +305,7 @@ def dpkg_dense(img, scale):
 	dpkg_image(img, b"".join(b"Package: p\nStatus: install ok installed\n"
 	    b"Architecture: amd64\nVersion: 1\nDepends: p\n\n"
 	    for _ in range(3000 // scale)))
+	return {"expect": "audited"}
 
 
 def dpkg_chain(img, scale):
@@ -287,6 +314,175 @@ def dpkg_chain(img, scale):
 	dpkg_image(img, b"".join(b"Package: p%05d\nStatus: install ok "
 	    b"installed\nArchitecture: amd64\nVersion: 1\nDepends: p%05d\n\n"
 	    % (i, i + 1) for i in range(n)))
+	# Removal sets n²/2 + n² entries (and held lists): all of them took
+	# 277 MB; the work budget (deps.h) keeps it to a fraction.
+	return {"expect": "audited", "chain": n, "max_kb": 150000}
+
+
+def dpkg_wide(img, scale):
+	"""
+	400 packages named p, each "Depends: p, p, ..." 4,096 times (the most
+	relationships a stanza may have): every mention is met by 64 others,
+	a graph of 100 million edges, which deps.c cuts at DEPS_EDGES_MAX.
+	"""
+	dep = b", ".join([b"p"] * 4096)
+	dpkg_image(img, b"".join(b"Package: p\nStatus: install ok installed\n"
+	    b"Architecture: amd64\nVersion: %d\nDepends: %s\n\n" % (i, dep)
+	    for i in range(400 // scale)))
+	return {"expect": "audited", "findings": ["dependency-graph-too-large"]}
+
+
+GB = 1000 * 1000 * 1000
+
+
+def gzip_bomb(img, scale):
+	"""
+	A tar holding one 10 GB file of zeros, gzip-compressed to about 10 MB.
+	The deflate stream is built, not compressed: after a full flush a
+	deflate block refers to nothing before it, so the compressed form of
+	one 1 MB block of zeros, flushed, can be repeated 10,000 times.  The
+	CRC-32 and ISIZE of the gzip trailer, and the diff_id, are computed
+	over the 10 GB all the same (about 10 s), so that the stream is valid
+	and only its size is hostile.
+	"""
+	size = 10 * GB // scale
+	block = 1000 * 1000
+	assert size % (100 * block) == 0 and size % 512 == 0
+	header = b"".join(entry(d, "dir", mode=0o755) for d in ("srv",))
+	header += B.tar_header("srv/zeros", "file", size)
+	zeros = bytes(block)
+
+	def raw(data, mode):
+		c = zlib.compressobj(9, zlib.DEFLATED, -15)
+		return c.compress(data) + c.flush(mode)
+	head = raw(header, zlib.Z_FULL_FLUSH)
+	body = raw(zeros, zlib.Z_FULL_FLUSH)
+	tail = raw(B.END_OF_TAR, zlib.Z_FINISH)
+	crc = zlib.crc32(header)
+	h_tar = hashlib.sha256(header)
+	for _ in range(size // block):
+		crc = zlib.crc32(zeros, crc)
+		h_tar.update(zeros)
+	crc = zlib.crc32(B.END_OF_TAR, crc)
+	h_tar.update(B.END_OF_TAR)
+	tar_len = len(header) + size + len(B.END_OF_TAR)
+	gz_head = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+	trailer = struct.pack("<II", crc, tar_len & 0xffffffff)
+	h_blob = hashlib.sha256(gz_head + head)
+	tmp = os.path.join(img.bdir, ".tmp-bomb")
+	with open(tmp, "wb") as f:
+		f.write(gz_head + head)
+		run = body * 100
+		for _ in range(size // block // 100):
+			f.write(run)
+			h_blob.update(run)
+		f.write(tail + trailer)
+		h_blob.update(tail + trailer)
+		blob_len = f.tell()
+	os.replace(tmp, os.path.join(img.bdir, h_blob.hexdigest()))
+	blob = B.Blob(B.MT_LAYER["gzip"], "sha256:" + h_blob.hexdigest(),
+	    blob_len, path=os.path.join(img.bdir, h_blob.hexdigest()))
+	img.layers.append(("sha256:" + h_tar.hexdigest(), blob))
+	img.history.append({"created": B.CREATED,
+	    "created_by": "RUN dd if=/dev/zero of=/srv/zeros"})
+	img.finish()
+	# Refused by the ratio check (100:1 past 256 MB: docs/limits.md),
+	# which must stop it early: the message says how far it read.
+	return {"expect": "refused", "stderr": ["decompression ratio"],
+	    "uncompressed": size, "compressed": blob_len,
+	    "read_floor": 256 * 1000 * 1000, "read_max": 1000 * 1000 * 1000}
+
+
+def octal_or_256(v, width):
+	"""A tar number field: octal with a NUL, or base-256 past that."""
+	if v < 8 ** (width - 1):
+		return b"%0*o\0" % (width - 1, v)
+	return bytes([0x80]) + v.to_bytes(width - 1, "big")
+
+
+def gnu_sparse_header(name, realsize, segments):
+	"""An old GNU sparse ('S') header: up to 4 segments in the header."""
+	assert len(segments) <= 4
+	stored = sum(n for _, n in segments)
+	h = bytearray(512)
+	h[0:len(name)] = name.encode()
+	h[100:108] = b"0000644\0"
+	h[108:116] = b"0000000\0"
+	h[116:124] = b"0000000\0"
+	h[124:136] = octal_or_256(stored, 12)
+	h[136:148] = octal_or_256(0, 12)
+	h[156:157] = b"S"
+	h[257:265] = b"ustar  \0"
+	for i, (off, n) in enumerate(segments):
+		h[386 + 24 * i:398 + 24 * i] = octal_or_256(off, 12)
+		h[398 + 24 * i:410 + 24 * i] = octal_or_256(n, 12)
+	h[482] = 0
+	h[483:495] = octal_or_256(realsize, 12)
+	h[148:156] = b" " * 8
+	h[148:156] = b"%06o\0 " % sum(h)
+	return bytes(h)
+
+
+def pax_sparse_entry(name, realsize, segments, datas):
+	"""
+	A PAX 1.0 sparse file, as GNU tar --format=pax writes it: the real
+	name and size in GNU.sparse.* records, the map at the head of the data.
+	"""
+	ti = tarfile.TarInfo("GNUSparseFile.0/" + os.path.basename(name))
+	ti.mtime = 0
+	ti.uid = ti.gid = 0
+	ti.uname = ti.gname = ""
+	ti.mode = 0o644
+	ti.pax_headers = {"GNU.sparse.major": "1", "GNU.sparse.minor": "0",
+	    "GNU.sparse.name": name, "GNU.sparse.realsize": str(realsize)}
+	m = b"%d\n" % len(segments) + b"".join(b"%d\n%d\n" % s for s in segments)
+	m += bytes((512 - len(m) % 512) % 512)
+	data = m + b"".join(datas)
+	ti.size = len(data)
+	out = ti.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+	return out + data + bytes((512 - len(data) % 512) % 512)
+
+
+def sparse_10g(img, scale):
+	"""
+	Two files of 10 GB apparent size that store 8 KiB each: one old GNU
+	sparse entry ('S'), one PAX 1.0 sparse entry.  Unpacked, each is a
+	10 GB file (holes, on a filesystem that has them).
+	"""
+	real = 10 * GB
+	seg = [(0, 4096), (real - 4096, 4096)]
+	datas = [(b"head of a sparse file\n" * 200)[:4096],
+	    (b"tail of a sparse file\n" * 200)[:4096]]
+	gnu = gnu_sparse_header("srv/gnu-sparse", real, seg) + b"".join(datas)
+	img.layer([entry("srv", "dir", mode=0o755), gnu,
+	    pax_sparse_entry("srv/pax-sparse", real, seg, datas),
+	    entry("srv/plain", data=b"plain\n")], "RUN truncate -s 10G ...")
+	img.finish()
+	return {"expect": "audited", "findings": ["sparse-file"],
+	    "sparse": {"/srv/gnu-sparse": [real, 8192],
+	    "/srv/pax-sparse": [real, 8192]},
+	    "layer_bytes": 2 * real + len(b"plain\n")}
+
+
+def config_history(img, scale):
+	"""
+	A config whose history array is about 100 MB: 400,000 entries with a
+	long created_by (over the 64 MiB a JSON document may have).
+	"""
+	diff_id, _ = img.layer([entry("etc", "dir", mode=0o755),
+	    entry("etc/a", data=b"a\n")], "COPY a /etc/")
+	line = "RUN " + "echo hostile history && " * 8 + "true"
+	hist = B.jbytes({"created": B.CREATED, "created_by": line})
+	n = 400000
+	cfg = (b'{"architecture":"amd64","os":"linux","created":"%s",'
+	    b'"config":{"Env":["PATH=/usr/bin"]},"rootfs":{"type":"layers",'
+	    b'"diff_ids":["%s"]},"history":[' % (B.CREATED.encode(),
+	    diff_id.encode()) + b",".join([hist] * n) + b"]}")
+	img.finish(config=cfg)
+	# Refused from its size alone, before it is read: far less memory
+	# than the document.
+	return {"expect": "refused", "stderr": ["%d bytes" % len(cfg)],
+	    "config_bytes": len(cfg), "max_kb": 60000}
 
 
 IMAGES = {
@@ -301,6 +497,10 @@ IMAGES = {
 	"pkgdb-bomb": pkgdb_bomb,
 	"dpkg-dense": dpkg_dense,
 	"dpkg-chain": dpkg_chain,
+	"dpkg-wide": dpkg_wide,
+	"gzip-bomb-10g": gzip_bomb,
+	"sparse-10g": sparse_10g,
+	"config-history-100m": config_history,
 }
 
 
@@ -321,11 +521,15 @@ def main(argv):
 		return 2
 	out = args[0]
 	os.makedirs(out, exist_ok=True)
-	names = [n for n in IMAGES if only is None or n in only]
-	for name in names:
-		IMAGES[name](Image(out, name), scale)
+	listing = []
+	for name in IMAGES:
+		if only is not None and name not in only:
+			continue
+		facts = {"name": name, "expect": "either"}
+		facts.update(IMAGES[name](Image(out, name), scale) or {})
+		listing.append(facts)
 	with open(os.path.join(out, "hostile.json"), "w") as f:
-		f.write(B.jbytes(names).decode() + "\n")
+		f.write(B.jbytes(listing).decode() + "\n")
 	return 0
 
 

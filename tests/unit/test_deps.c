@@ -379,6 +379,200 @@ test_kept_recommends_not_claimed(void **state)
 	pkgdb_free(db);
 }
 
+/*
+ * A dpkg status of n packages: p00000 .. each needing the next (chain), or
+ * q00000 .. needing nothing.
+ */
+static struct pkgdb *
+chain_db(size_t n, int chain)
+{
+	struct pkgdb *db = pkgdb_new();
+	size_t cap = n * 128 + 1, len = 0, i;
+	char *st = malloc(cap);
+
+	assert_non_null(st);
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(st + len, cap - len, chain ?
+		    "Package: p%05zu\nStatus: install ok installed\n"
+		    "Version: 1\nDepends: p%05zu\n\n" :
+		    "Package: q%05zu\nStatus: install ok installed\n"
+		    "Version: 1\n\n", i, i + 1);
+	assert_true(len < cap);
+	pkgdb_add_file(db, "var/lib/dpkg/status", st, len, 0);
+	pkgdb_finish(db);
+	free(st);
+	return db;
+}
+
+static size_t
+count_kind(const struct findings *f, const char *kind)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < f->n; i++)
+		k += strcmp(f->v[i].kind, kind) == 0;
+	return k;
+}
+
+/*
+ * The hostile chain at the most packages imgaudit reads (PKGDB_PACKAGES_MAX,
+ * 10,000): p00000 needs p00001 ... p09999 needs p10000, which is not
+ * there.  Purging p_i breaks every p_j, j < i, so apt's set is p_0 .. p_i
+ * (i + 1 packages); everything below it is then needed by nothing, all
+ * installed by hand: full is all n, the rest held as "manual".  Computed
+ * for every package that is n²/2 + n² set entries (150 million, over a
+ * GB); the budget must stop that early, count what it left out, and
+ * leave every set it did compute exact.
+ */
+static void
+test_chain_budget(void **state)
+{
+	const size_t n = PKGDB_PACKAGES_MAX;
+	struct pkgdb *db = chain_db(n, 1);
+	struct owners own;
+	struct deps *d;
+	struct removal *r;
+	size_t i, done = 0, skipped = 0, edges = n - 1;
+	char want[128];
+
+	(void)state;
+	assert_int_equal(db->n, n);
+	memset(&own, 0, sizeof(own));
+	own.db = db;
+	own.stats = calloc(n, sizeof(*own.stats));
+	for (i = 0; i < n; i++)
+		own.stats[i].bytes = 1;
+	d = deps_build(db, &own);
+	r = calloc(n, sizeof(*r));
+	deps_removals(d, r);
+	for (i = 0; i < n; i++) {
+		if (r[i].skipped) {
+			skipped++;
+			assert_int_equal(r[i].apt.n + r[i].full.n, 0);
+			assert_null(r[i].apt.pkgs);
+			continue;
+		}
+		/* Computed ones come first, in database (name) order. */
+		assert_int_equal(skipped, 0);
+		done++;
+		snprintf(want, sizeof(want), "p%05zu", i);
+		assert_string_equal(db->v[i].name, want);
+		assert_int_equal(r[i].apt.n, i + 1);
+		assert_int_equal(r[i].apt.bytes, (int64_t)(i + 1));
+		assert_int_equal(r[i].full.n, n);
+		assert_int_equal(r[i].n_held, n - i - 1);
+		assert_string_equal(r[i].held[0].how, "manual");
+	}
+	assert_true(done > 0);
+	assert_true(skipped > 0);
+	assert_int_equal(d->n_skipped, skipped);
+	/*
+	 * Bounded work: past the budget by at most one removal, which
+	 * costs a few passes over the n packages and the n - 1 edges, and
+	 * keeps at most apt + full + held (4 size_t each) = 6n entries.
+	 * Without the budget: at least n passes of n packages each.
+	 */
+	assert_true(d->work <= DEPS_WORK_MAX + 32 * (n + edges));
+	assert_true(d->kept <= DEPS_KEPT_MAX + 6 * n);
+	assert_true(d->kept >= DEPS_KEPT_MAX || d->work >= DEPS_WORK_MAX);
+	assert_int_equal(count_kind(&d->findings, "removal-sets-not-computed"),
+	    1);
+	snprintf(want, sizeof(want), "the other %zu (from dpkg p%05zu on",
+	    skipped, done);
+	assert_non_null(strstr(d->findings.v[0].detail, want));
+	for (i = 0; i < n; i++)
+		removal_free(&r[i]);
+	free(r);
+	deps_free(d);
+	free(own.stats);
+	pkgdb_free(db);
+}
+
+/* 10,000 packages that need nothing: every removal set is itself. */
+static void
+test_many_independent_within_budget(void **state)
+{
+	const size_t n = PKGDB_PACKAGES_MAX;
+	struct pkgdb *db = chain_db(n, 0);
+	struct owners own;
+	struct deps *d;
+	struct removal *r;
+	size_t i;
+
+	(void)state;
+	memset(&own, 0, sizeof(own));
+	own.db = db;
+	own.stats = calloc(n, sizeof(*own.stats));
+	d = deps_build(db, &own);
+	r = calloc(n, sizeof(*r));
+	deps_removals(d, r);
+	for (i = 0; i < n; i++) {
+		assert_false(r[i].skipped);
+		assert_int_equal(r[i].apt.n, 1);
+		assert_int_equal(r[i].full.n, 1);
+		removal_free(&r[i]);
+	}
+	assert_int_equal(d->findings.n, 0);
+	free(r);
+	deps_free(d);
+	free(own.stats);
+	pkgdb_free(db);
+}
+
+/*
+ * 200 packages all named p, each "Depends: p, p, ... p" 400 times: every
+ * mention is met by 64 of the others (DEPS_SAT_MAX), 200 * 400 * 64 =
+ * 5,120,000 satisfier entries, past DEPS_EDGES_MAX.  The graph stops
+ * there, and no removal is computed on a graph that lost requirements.
+ */
+static void
+test_wide_graph_cut(void **state)
+{
+	const size_t n = 200, w = 400;
+	struct pkgdb *db = pkgdb_new();
+	struct owners own;
+	struct deps *d;
+	struct removal *r;
+	size_t cap = n * (w * 3 + 128), len = 0, i, j;
+	char *st = malloc(cap);
+
+	(void)state;
+	assert_non_null(st);
+	assert_true(n * w * 64 > DEPS_EDGES_MAX);
+	for (i = 0; i < n; i++) {
+		len += (size_t)snprintf(st + len, cap - len, "Package: p\n"
+		    "Status: install ok installed\nVersion: %zu\nDepends: p",
+		    i);
+		for (j = 1; j < w; j++)
+			len += (size_t)snprintf(st + len, cap - len, ", p");
+		len += (size_t)snprintf(st + len, cap - len, "\n\n");
+	}
+	assert_true(len < cap);
+	pkgdb_add_file(db, "var/lib/dpkg/status", st, len, 0);
+	pkgdb_finish(db);
+	free(st);
+	assert_int_equal(db->n, n);
+	memset(&own, 0, sizeof(own));
+	own.db = db;
+	own.stats = calloc(n, sizeof(*own.stats));
+	d = deps_build(db, &own);
+	r = calloc(n, sizeof(*r));
+	deps_removals(d, r);
+	for (i = 0; i < n; i++) {
+		assert_true(r[i].skipped);
+		removal_free(&r[i]);
+	}
+	assert_int_equal(d->n_skipped, n);
+	assert_int_equal(d->work, 0);
+	assert_int_equal(count_kind(&d->findings,
+	    "dependency-graph-too-large"), 1);
+	assert_int_equal(d->findings.n, 1);
+	free(r);
+	deps_free(d);
+	free(own.stats);
+	pkgdb_free(db);
+}
+
 int
 main(void)
 {
@@ -395,6 +589,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test(test_pip_autoremove),
 		cmocka_unit_test(test_kept_recommends_not_claimed),
+		cmocka_unit_test(test_chain_budget),
+		cmocka_unit_test(test_many_independent_within_budget),
+		cmocka_unit_test(test_wide_graph_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
