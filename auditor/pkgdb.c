@@ -525,12 +525,22 @@ pkg_add_provide(struct pkg *p, struct span name)
 }
 
 struct pkg_dep *
-pkg_add_dep(struct pkg *p, enum dep_kind kind, struct span text)
+pkg_add_dep(struct dbfile *f, struct pkg *p, enum dep_kind kind,
+    struct span text)
 {
+	struct pkgdb_priv *pv = f->db->priv;
 	struct pkg_dep *d;
 
 	if (p->n_deps >= PKG_MAX_DEPS)
 		return NULL;
+	if (pv != NULL) {
+		if (pv->n_deps >= PKGDB_DEPS_MAX) {
+			if (pv->deps_cut == NULL)
+				pv->deps_cut = xstrdup(p->name ? p->name : "?");
+			return NULL;
+		}
+		pv->n_deps++;
+	}
 	grow_pow2((void **)&p->deps, p->n_deps, sizeof(*p->deps));
 	d = &p->deps[p->n_deps++];
 	memset(d, 0, sizeof(*d));
@@ -843,6 +853,7 @@ priv_free(struct pkgdb *db)
 		return;
 	dpkg_state_free(pv->dpkg);
 	pip_state_free(pv->pip);
+	free(pv->deps_cut);
 	free(pv);
 	db->priv = NULL;
 }
@@ -858,6 +869,14 @@ pkgdb_finish(struct pkgdb *db)
 			    PKGDB_FINDING_TITLE, "the package databases describe "
 			    "more than %d packages; %zu more were not read",
 			    PKGDB_PACKAGES_MAX, priv(db)->dropped);
+		if (priv(db)->deps_cut != NULL)
+			findings_add(&db->findings, PKGDB_FINDING_KIND,
+			    PKGDB_FINDING_TITLE, "the package databases hold "
+			    "more than %d relationships (Depends, Requires-Dist "
+			    "and the like); the rest were ignored, from package "
+			    "%s on, so removal sets may count packages as "
+			    "exclusive that are not",
+			    PKGDB_DEPS_MAX, priv(db)->deps_cut);
 		priv_free(db);
 	}
 	if (db->n > 1)

@@ -42,6 +42,13 @@
  * (deps.c), so a hostile database of 100,000 stanzas would take hours.
  */
 #define PKGDB_PACKAGES_MAX	10000
+/*
+ * Relationships kept (Depends, Requires-Dist, ...), all databases
+ * together; the rest are ignored, with a finding.  About 90 bytes each:
+ * a real image holds tens of thousands, and 10,000 packages of 4,096
+ * each (each under its own ceiling) would otherwise take gigabytes.
+ */
+#define PKGDB_DEPS_MAX		1000000
 
 enum pkg_ecosystem {
 	ECO_DPKG = 0,

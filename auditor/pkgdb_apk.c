@@ -62,9 +62,10 @@ apk_words(struct dbfile *f, struct pkg *p, struct span v, bool provides,
 			}
 			continue;
 		}
-		if ((d = pkg_add_dep(p, DEP_DEPENDS, tok)) == NULL) {
-			dbfile_bad(f, "line %zu: more than %d depends, the "
-			    "rest ignored", ln, PKG_MAX_DEPS);
+		if ((d = pkg_add_dep(f, p, DEP_DEPENDS, tok)) == NULL) {
+			if (p->n_deps >= PKG_MAX_DEPS)
+				dbfile_bad(f, "line %zu: more than %d depends, "
+				    "the rest ignored", ln, PKG_MAX_DEPS);
 			return;
 		}
 		dep_add_alt(d, span_dup(name));

@@ -56,10 +56,11 @@ read_depends(struct dbfile *f, struct pkg *p, const cJSON *deps)
 			dbfile_bad(f, "depends \"%.64s\" names no package", s);
 			continue;
 		}
-		if ((d = pkg_add_dep(p, DEP_DEPENDS,
+		if ((d = pkg_add_dep(f, p, DEP_DEPENDS,
 		    span_make(s, strlen(s)))) == NULL) {
-			dbfile_bad(f, "more than %d depends, the rest ignored",
-			    PKG_MAX_DEPS);
+			if (p->n_deps >= PKG_MAX_DEPS)
+				dbfile_bad(f, "more than %d depends, the rest "
+				    "ignored", PKG_MAX_DEPS);
 			return;
 		}
 		dep_add_alt(d, span_dup(name));

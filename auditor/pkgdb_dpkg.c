@@ -103,10 +103,11 @@ dpkg_parse_relations(struct dbfile *f, struct pkg *p, struct span v,
 		if (g.n == 0)
 			continue;
 		d = NULL;
-		if (!provides && (d = pkg_add_dep(p, kind, g)) == NULL) {
-			dbfile_bad(f, "package %s: more than %d "
-			    "relationships, the rest ignored", p->name,
-			    PKG_MAX_DEPS);
+		if (!provides && (d = pkg_add_dep(f, p, kind, g)) == NULL) {
+			if (p->n_deps >= PKG_MAX_DEPS)
+				dbfile_bad(f, "package %s: more than %d "
+				    "relationships, the rest ignored", p->name,
+				    PKG_MAX_DEPS);
 			return;
 		}
 		for (ap = g.p; ap < g.p + g.n; ap = ae + 1) {

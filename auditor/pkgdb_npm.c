@@ -41,11 +41,13 @@ read_deps(struct dbfile *f, struct pkg *p, const cJSON *deps)
 		snprintf(text, n, "%s@%s", it->string,
 		    cJSON_IsString(it) && it->valuestring ? it->valuestring :
 		    "");
-		d = pkg_add_dep(p, DEP_DEPENDS, span_make(text, strlen(text)));
+		d = pkg_add_dep(f, p, DEP_DEPENDS,
+		    span_make(text, strlen(text)));
 		free(text);
 		if (d == NULL) {
-			dbfile_bad(f, "more than %d dependencies, the rest "
-			    "ignored", PKG_MAX_DEPS);
+			if (p->n_deps >= PKG_MAX_DEPS)
+				dbfile_bad(f, "more than %d dependencies, the "
+				    "rest ignored", PKG_MAX_DEPS);
 			return;
 		}
 		dep_add_alt(d, span_dup(name));

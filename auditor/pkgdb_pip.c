@@ -106,7 +106,7 @@ add_requirement(struct dbfile *f, struct pkg *p, struct span v,
 		if (mv == MARKER_FALSE && kind != DEP_EXTRA)
 			return;
 	}
-	if ((d = pkg_add_dep(p, kind, v)) == NULL) {
+	if ((d = pkg_add_dep(f, p, kind, v)) == NULL) {
 		free(extra);
 		if (p->n_deps == PKG_MAX_DEPS)
 			dbfile_bad(f, "more than %d Requires-Dist, the rest "

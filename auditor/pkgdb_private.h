@@ -136,9 +136,13 @@ bool pkg_add_path(struct pkg *p, const char *base, struct span rel,
     unsigned *flags);
 /* Append a provided name (copied); false past PKG_MAX_PROVIDES. */
 bool pkg_add_provide(struct pkg *p, struct span name);
-/* Append a dependency with no alternatives yet; NULL past PKG_MAX_DEPS. */
-struct pkg_dep *pkg_add_dep(struct pkg *p, enum dep_kind kind,
-    struct span text);
+/*
+ * Append a dependency with no alternatives yet; NULL past PKG_MAX_DEPS
+ * for p (the caller says so) or past PKGDB_DEPS_MAX for f's whole pkgdb
+ * (counted here, in one finding at pkgdb_finish()).
+ */
+struct pkg_dep *pkg_add_dep(struct dbfile *f, struct pkg *p,
+    enum dep_kind kind, struct span text);
 /* Append an alternative (taken over); false past PKG_MAX_ALTS. */
 bool dep_add_alt(struct pkg_dep *d, char *name);
 /* Drop the last dependency again (it got no alternatives). */
@@ -152,6 +156,9 @@ struct pkgdb_priv {
 	struct dpkg_state *dpkg;
 	struct pip_state *pip;
 	size_t dropped;		/* packages past PKGDB_PACKAGES_MAX */
+	size_t n_deps;		/* relationships kept, all packages */
+	char *deps_cut;		/* the first package cut short by
+				   PKGDB_DEPS_MAX, or NULL */
 };
 
 enum dpkg_kind {

@@ -545,6 +545,45 @@ test_file_max(void **state)
 	pkgdb_free(db);
 }
 
+/*
+ * 250 installed packages of 4,096 distinct Depends each: 1,024,000
+ * relationships, each package under its own ceiling; all together past
+ * PKGDB_DEPS_MAX (1,000,000): 244 packages whole (999,424), then 576 of
+ * p244's, and the rest of p244 and p245-p249 ignored, in one finding.
+ */
+static void
+test_deps_max(void **state)
+{
+	size_t cap = 250 * (60 + 4096 * 9), n = 0, i, k, kept = 0;
+	char *buf = xmalloc(cap);
+	struct pkgdb *db = pkgdb_new();
+
+	(void)state;
+	for (i = 0; i < 250; i++) {
+		n += (size_t)snprintf(buf + n, cap - n, "Package: p%zu\n"
+		    "Status: install ok installed\nVersion: 1\nDepends: ", i);
+		for (k = 0; k < 4096; k++)
+			n += (size_t)snprintf(buf + n, cap - n, "%sd%zu",
+			    k ? ", " : "", k);
+		n += (size_t)snprintf(buf + n, cap - n, "\n\n");
+		assert_true(n < cap);
+	}
+	pkgdb_add_file(db, "var/lib/dpkg/status", buf, n, 0);
+	pkgdb_finish(db);
+	assert_int_equal(db->n, 250);
+	for (i = 0; i < db->n; i++)
+		kept += db->v[i].n_deps;
+	assert_int_equal(kept, PKGDB_DEPS_MAX);
+	assert_int_equal(pkgdb_find(db, ECO_DPKG, "p244")->n_deps, 576);
+	assert_int_equal(pkgdb_find(db, ECO_DPKG, "p245")->n_deps, 0);
+	assert_non_null(finding_with(db, "the package databases hold more "
+	    "than 1000000 relationships (Depends, Requires-Dist and the like); "
+	    "the rest were ignored, from package p244 on"));
+	assert_int_equal(db->findings.n, 1);
+	pkgdb_free(db);
+	free(buf);
+}
+
 static void
 test_too_big(void **state)
 {
@@ -599,6 +638,7 @@ main(void)
 		cmocka_unit_test(test_one_megabyte_line),
 		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_file_max),
+		cmocka_unit_test(test_deps_max),
 		cmocka_unit_test(test_finding_budget),
 	};
 
