@@ -99,7 +99,7 @@ check: deps
 # The e2e cases check-sanitize runs under ASan: the hostile inputs and the
 # parsers' paths, not the slow image builds (check-asan runs them all).
 ASAN_CASES ?= bad_inputs hostile hostile_corpus formats platform kb policy limits \
-              packages elf_links output_file
+              packages elf_links output_file audit_db
 ASANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
             -fno-sanitize-recover=all
 
