@@ -484,7 +484,8 @@ def config_history(img, scale):
 	img.finish(config=cfg)
 	# Refused from its size alone, before it is read: far less memory
 	# than the document.
-	return {"expect": "refused", "stderr": ["%d bytes" % len(cfg)],
+	return {"expect": "refused",
+	    "stderr": ["{:,} bytes".format(len(cfg)), "--max-json"],
 	    "config_bytes": len(cfg), "max_kb": 60000}
 
 
