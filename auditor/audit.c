@@ -366,10 +366,9 @@ hash_exe(void)
 	d = digest_new();
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 		digest_update(d, buf, n);
-	if (ferror(f))
-		digest_free(d);
-	else
+	if (!ferror(f))
 		digest_final(d, exe_digest);
+	digest_free(d);
 	fclose(f);
 }
 
@@ -432,6 +431,7 @@ audit_report_key(const struct audit_options *opt, const char *kb_digest,
 			    (int)img->layers[i].compression);
 	}
 	digest_final(d, out);
+	digest_free(d);
 	return 0;
 }
 

@@ -667,6 +667,7 @@ kb_identity(const char *const *extra, size_t n_extra,
 		free(sql);
 	}
 	digest_final(d, out);
+	digest_free(d);
 	return IA_OK;
 }
 
@@ -720,6 +721,7 @@ kb_open(const char *const *extra, size_t n_extra, struct kb **out,
 	}
 	sqlite3_set_authorizer(db, NULL, NULL);
 	digest_final(d, kb->digest);
+	digest_free(d);
 	d = NULL;
 	if (rc == IA_OK)
 		rc = load_purposes(kb, db, err);
