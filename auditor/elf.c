@@ -15,7 +15,9 @@
  *
  *   - the start of the file up to PT_DYNAMIC, at most ELF_PREFIX_MAX
  *     bytes, because .dynstr normally precedes .dynamic (and DT_NEEDED
- *     names may sit anywhere in .dynstr); nothing without PT_DYNAMIC;
+ *     names may sit anywhere in .dynstr); only the first segment when it
+ *     holds no code (.dynstr is there: elf_tables.c); nothing without
+ *     PT_DYNAMIC;
  *   - the ELF_TAIL_WINDOW bytes before e_shoff, for .shstrtab.
  *
  * Both grow as bytes come and are freed once no span is pending, so one

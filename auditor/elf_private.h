@@ -18,6 +18,7 @@
 #define PT_LOAD		1
 #define PT_DYNAMIC	2
 #define PT_INTERP	3
+#define PF_X		1
 #define PN_XNUM		0xffff
 
 #define SHT_NULL	0
@@ -76,6 +77,7 @@ struct keep {
 struct load {
 	uint64_t vaddr, filesz;
 	int64_t off;
+	uint32_t flags;			/* p_flags: PF_X, ... */
 };
 
 struct sect {
@@ -92,6 +94,7 @@ struct elf_sniffer {
 	size_t cur_len;
 	struct keep prefix, tailw;
 	int64_t prefix_len0;		/* prefix.len until ... */
+	int64_t prefix_seg;		/* > 0: cut at the first segment's end */
 	int64_t phdrs_done_at;		/* ... the program headers are read */
 	int64_t now;			/* where the span being handled ends */
 	struct span *sp;
@@ -102,6 +105,7 @@ struct elf_sniffer {
 	uint16_t type, machine;
 	uint32_t phentsize, phnum, shentsize, shstrndx;
 	int64_t phoff, shoff;
+	uint64_t entry;			/* e_entry */
 	uint64_t sh_count;		/* sections, once known */
 
 	struct load *loads;

@@ -94,6 +94,14 @@ elf_on_string(struct elf_sniffer *s, struct span *sp, bool gone)
 {
 	if (gone) {
 		if (sp->idx != SLOT_INTERP && s->have_dyn &&
+		    sp->off < s->dyn_off && s->prefix_seg > 0 &&
+		    sp->off >= s->prefix_seg)
+			elf_note(s, "dynamic string table at offset %lld lies "
+			    "before the dynamic section and past byte %lld, "
+			    "where the first segment's code or end says it "
+			    "should end", (long long)sp->off,
+			    (long long)s->prefix_seg);
+		else if (sp->idx != SLOT_INTERP && s->have_dyn &&
 		    sp->off < s->dyn_off && sp->off >= ELF_PREFIX_MAX)
 			elf_note(s, "dynamic string table at offset %lld lies "
 			    "before the dynamic section and past the first "
@@ -112,6 +120,48 @@ elf_on_string(struct elf_sniffer *s, struct span *sp, bool gone)
 	}
 	free(s->str[sp->idx]);
 	s->str[sp->idx] = xstrdup((const char *)elf_span_data(sp));
+}
+
+/*
+ * Where .dynstr must end, from the program headers alone.  When the
+ * segment that starts the file holds no code, .dynstr is in it: GNU ld's
+ * -z separate-code (the default on x86-64 since binutils 2.31) and lld
+ * put the headers, .dynsym, .dynstr, versions and relocations there, the
+ * code after it.  When it holds code too (older linkers: CUDA's
+ * libraries, LLVM's tools), those sections come before .text, and the
+ * entry point is in .text (ld's default entry is .text's first byte).
+ * Measured on the 2,921 ELF files with a dynamic section in Debian 12's
+ * /usr/lib, /usr/bin, /usr/sbin, /usr/libexec and CUDA 13's lib and bin:
+ * 2,480 start with a segment without code and 138 with code and an entry
+ * point inside it; every DT_NEEDED/SONAME/RUNPATH string before .dynamic
+ * lies before the cut, and the prefixes copied add up to 217 MB instead
+ * of 1,233 (libcublasLt still keeps 8 MiB: its entry is further).  A file
+ * that puts a string past the cut gets a `problem`, as past
+ * ELF_PREFIX_MAX.
+ */
+static void
+cut_prefix(struct elf_sniffer *s)
+{
+	uint64_t end = 0;
+	size_t i;
+	bool code = false;
+
+	for (i = 0; i < s->n_loads; i++) {
+		const struct load *l = &s->loads[i];
+
+		if (l->off != 0 || l->filesz <= end)
+			continue;
+		end = l->filesz;
+		code = (l->flags & PF_X) != 0;
+		if (code && s->entry > l->vaddr && s->entry - l->vaddr < end)
+			end = s->entry - l->vaddr;
+		else if (code)
+			end = 0;	/* no bound: ELF_PREFIX_MAX */
+	}
+	if (end > 0 && (uint64_t)s->prefix.len > end) {
+		s->prefix.len = (int64_t)end;
+		s->prefix_seg = (int64_t)end;
+	}
 }
 
 static void
@@ -147,6 +197,7 @@ phdrs_finished(struct elf_sniffer *s)
 	}
 	if (s->prefix.len > s->dyn_off)
 		s->prefix.len = s->dyn_off;
+	cut_prefix(s);
 	n = (uint64_t)s->dyn_size / (s->cls == 2 ? 16 : 8);
 	if (n > DYN_MAX)
 		n = DYN_MAX;
@@ -164,9 +215,11 @@ elf_on_phdr(struct elf_sniffer *s, struct span *sp)
 	const unsigned char *p = elf_span_data(sp);
 	uint32_t type = elf_rd32(s, p);
 	uint64_t off, vaddr, filesz;
+	uint32_t flags;
 	struct load *l;
 
 	if (s->cls == 2) {
+		flags = elf_rd32(s, p + 4);
 		off = elf_rd64(s, p + 8);
 		vaddr = elf_rd64(s, p + 16);
 		filesz = elf_rd64(s, p + 32);
@@ -174,6 +227,7 @@ elf_on_phdr(struct elf_sniffer *s, struct span *sp)
 		off = elf_rd32(s, p + 4);
 		vaddr = elf_rd32(s, p + 8);
 		filesz = elf_rd32(s, p + 16);
+		flags = elf_rd32(s, p + 24);
 	}
 	if (off > INT64_MAX || filesz > INT64_MAX)
 		off = filesz = 0;
@@ -189,6 +243,7 @@ elf_on_phdr(struct elf_sniffer *s, struct span *sp)
 		l->vaddr = vaddr;
 		l->filesz = filesz;
 		l->off = (int64_t)off;
+		l->flags = flags;
 		break;
 	case PT_DYNAMIC:
 		if (!s->have_dyn) {
@@ -375,10 +430,12 @@ elf_on_ehdr(struct elf_sniffer *s, struct span *sp)
 	s->type = elf_rd16(s, p + 16);
 	s->machine = elf_rd16(s, p + 18);
 	if (s->cls == 2) {
+		s->entry = elf_rd64(s, p + 24);
 		phoff = elf_rd64(s, p + 32);
 		shoff = elf_rd64(s, p + 40);
 		p += 54;
 	} else {
+		s->entry = elf_rd32(s, p + 24);
 		phoff = elf_rd32(s, p + 28);
 		shoff = elf_rd32(s, p + 32);
 		p += 42;

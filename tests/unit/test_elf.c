@@ -627,6 +627,10 @@ struct bopts {
 	int debuglink;
 	const unsigned char *fatbin;
 	size_t fatbin_len;
+	size_t load1;		/* 0: one PT_LOAD for the file; else [0, load1)
+				   and [load1, end), in PT_NOTE's place */
+	int load1_x;		/* the first PT_LOAD holds code (PF_X) */
+	size_t entry;		/* e_entry's file offset (0: none) */
 };
 
 /* Where build_elf() put things, and what the sniffer should find. */
@@ -788,6 +792,8 @@ build_elf(const struct bopts *b, struct blayout *l)
 	wr(&o, 16, ELF_ET_DYN, 2);
 	wr(&o, 18, b->machine, 2);
 	wr(&o, 20, 1, 4);
+	if (b->entry > 0)
+		wr(&o, 24, BASE + b->entry, b->cls == 64 ? 8 : 4);
 	if (b->cls == 64) {
 		wr(&o, 32, l->phoff, 8);
 		wr(&o, 40, l->shoff, 8);
@@ -809,7 +815,17 @@ build_elf(const struct bopts *b, struct blayout *l)
 		uint32_t type = i == 0 ? 1 : i == 1 ? 3 : 2;
 		size_t off = 0, size = l->len;
 
-		if (i == 1) {
+		uint32_t flags = 4;	/* PF_R */
+
+		if (i == 0 && b->load1 > 0) {
+			size = b->load1;
+			flags = b->load1_x ? 5 : 4;
+		} else if (i == 1 && b->load1 > 0) {
+			assert_null(b->interp);
+			type = 1;
+			off = b->load1;
+			size = l->len - b->load1;
+		} else if (i == 1) {
 			if (b->interp == NULL)
 				type = 4;	/* PT_NOTE, empty */
 			off = sec[1].off;
@@ -820,7 +836,7 @@ build_elf(const struct bopts *b, struct blayout *l)
 		}
 		wr(&o, at, type, 4);
 		if (b->cls == 64) {
-			wr(&o, at + 4, 4, 4);
+			wr(&o, at + 4, flags, 4);
 			wr(&o, at + 8, off, 8);
 			wr(&o, at + 16, BASE + off, 8);
 			wr(&o, at + 24, BASE + off, 8);
@@ -833,7 +849,7 @@ build_elf(const struct bopts *b, struct blayout *l)
 			wr(&o, at + 12, BASE + off, 4);
 			wr(&o, at + 16, size, 4);
 			wr(&o, at + 20, size, 4);
-			wr(&o, at + 24, 4, 4);
+			wr(&o, at + 24, flags, 4);
 			wr(&o, at + 28, 8, 4);
 		}
 	}
@@ -957,7 +973,7 @@ small_fatbin(unsigned char *p)
 
 static const struct bopts base_opts = {
 	64, 0, 62, 0, 0, 0, "/lib/ld-test.so.1", "libhand.so.3", "$ORIGIN/lib",
-	NULL, { "libone.so.1", "libtwo.so.2" }, 2, 1000, 1, 1, NULL, 0
+	NULL, { "libone.so.1", "libtwo.so.2" }, 2, 1000, 1, 1, NULL, 0, 0, 0, 0
 };
 
 /* Write p to dir/name and compare with readelf, when it is there. */
@@ -1088,6 +1104,68 @@ test_prefix_bound(void **state)
 	assert_int_equal(f.debug_bytes, l.debug_bytes);
 	elf_facts_free(&f);
 	free(p);
+}
+
+/*
+ * Where the program headers say .dynstr must end: the first segment's
+ * end when it holds no code, its entry point when it does (no bound
+ * without one).  A string past the cut is a problem, in any chunking.
+ */
+static void
+test_prefix_cut(void **state)
+{
+	static const struct { size_t load1; int x; size_t entry; int found; }
+	    c[] = {
+		{ 1, 0, 0, 1 },		/* load1 = .dynstr's end */
+		{ 2, 0, 0, 0 },		/* load1 = .dynstr's start */
+		{ 3, 1, 1, 1 },		/* code; entry after .dynstr */
+		{ 3, 1, 2, 0 },		/* code; entry at .dynstr */
+		{ 3, 1, 0, 1 },		/* code; no entry: ELF_PREFIX_MAX */
+	};
+	struct bopts b = base_opts;
+	struct blayout l;
+	struct elf_facts f, g;
+	unsigned char *p;
+	size_t i, end, at[4];
+
+	(void)state;
+	b.interp = NULL;
+	b.pad = 100000;
+	b.debug_size = 2 * ELF_TAIL_WINDOW;	/* .shstrtab's window too */
+	p = build_elf(&b, &l);
+	free(p);
+	end = l.dynstr_off + l.dynstr_size;
+	at[1] = end;
+	at[2] = l.dynstr_off;
+	at[3] = l.len;
+	for (i = 0; i < NELEM(c); i++) {
+		char want[64];
+
+		b.load1 = at[c[i].load1];
+		b.load1_x = c[i].x;
+		b.entry = c[i].entry == 0 ? 0 : c[i].entry == 1 ? end + 16 :
+		    l.dynstr_off;
+		p = build_elf(&b, &l);
+		sniff(p, l.len, (int64_t)l.len, 65536, &f);
+		sniff(p, l.len, (int64_t)l.len, 0, &g);
+		assert_facts_equal(&f, &g);
+		if (c[i].found) {
+			assert_null(f.problem);
+			assert_int_equal(f.n_needed, 2);
+			assert_string_equal(f.soname, "libhand.so.3");
+		} else {
+			snprintf(want, sizeof(want), "past byte %zu,",
+			    l.dynstr_off);
+			if (f.problem == NULL || strstr(f.problem, want) == NULL)
+				fail_msg("case %zu: %s", i, f.problem ?
+				    f.problem : "no problem");
+			assert_int_equal(f.n_needed, 0);
+			assert_null(f.soname);
+		}
+		elf_facts_free(&g);
+		elf_facts_free(&f);
+		free(p);
+	}
 }
 
 /* ---- hostile files ------------------------------------------------------- */
@@ -1581,6 +1659,7 @@ main(void)
 		cmocka_unit_test(test_magic_and_free),
 		cmocka_unit_test(test_handmade_orders),
 		cmocka_unit_test(test_prefix_bound),
+		cmocka_unit_test(test_prefix_cut),
 		cmocka_unit_test(test_hostile_truncated),
 		cmocka_unit_test(test_hostile_sections),
 		cmocka_unit_test(test_hostile_dynamic),
