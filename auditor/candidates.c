@@ -709,6 +709,7 @@ visit(void *ctx, const char *rel, size_t len, const struct tree_stat *st)
 	const struct kb_cuda_rule *cr;
 	enum purpose purpose = P_UNKNOWN;
 	bool decided = false;
+	struct kb_grams grams;
 	size_t owner = 0, i, n_pr;
 	int k;
 
@@ -719,11 +720,15 @@ visit(void *ctx, const char *rel, size_t len, const struct tree_stat *st)
 	b->pathbuf[len + 1] = '\0';
 
 	/* Base signatures look at every kind of entry (nvcc may be a link). */
+	kb_grams(&grams, b->pathbuf, len + 1);
 	for (i = 0; i < kb->n_base; i++) {
-		if (kb_glob_match(kb->base[i].signature, b->pathbuf))
+		if (kb->base[i].signature != NULL &&
+		    kb_glob_test(&kb->base[i].sig, b->pathbuf, len + 1,
+		    &grams))
 			b->base_sig[i] |= 1;
 		if (kb->base[i].unless != NULL &&
-		    kb_glob_match(kb->base[i].unless, b->pathbuf))
+		    kb_glob_test(&kb->base[i].unl, b->pathbuf, len + 1,
+		    &grams))
 			b->base_sig[i] |= 2;
 	}
 	if (st->kind != ENTRY_FILE || st->data == 0 || b->seen[st->data])

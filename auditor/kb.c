@@ -111,20 +111,61 @@ kb_glob_match(const char *glob, const char *path)
 	return kb_fnmatch(glob, path);
 }
 
+static void
+grams_add(struct kb_grams *m, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i;
+
+	for (i = 1; i < n; i++) {
+		unsigned h = (u[i - 1] * 31u + u[i]) & 255;
+
+		m->w[h >> 6] |= (uint64_t)1 << (h & 63);
+	}
+}
+
+void
+kb_grams(struct kb_grams *m, const char *s, size_t n)
+{
+	memset(m, 0, sizeof(*m));
+	grams_add(m, s, n);
+}
+
 /*
  * The longest run of literal characters in the glob: every path it
  * matches contains that run, so strstr() rejects most paths before
- * fnmatch() runs.  A bracket expression or escape ends a run.
+ * fnmatch() runs.  A bracket expression or escape ends a run.  A glob
+ * that is only that run, with a `*` before or after it or both, needs no
+ * fnmatch() at all: with fnmatch()'s flags 0 a `*` matches any bytes, `/`
+ * and leading dots included (most of the knowledge base's globs).
  */
+static uint8_t
+glob_shape(const char *glob, const char *lit, size_t lit_len)
+{
+	size_t n = strlen(glob);
+	bool before = lit > glob, after = lit + lit_len < glob + n;
+
+	if (before && (lit != glob + 1 || glob[0] != '*'))
+		return GLOB_ANY;
+	if (after && (lit + lit_len + 1 != glob + n || glob[n - 1] != '*'))
+		return GLOB_ANY;
+	if (n == 0 || (n == 1 && before))	/* "" or "*" */
+		return n == 0 ? GLOB_EXACT : GLOB_SUFFIX;
+	return before && after ? GLOB_INSIDE : before ? GLOB_SUFFIX :
+	    after ? GLOB_PREFIX : GLOB_EXACT;
+}
+
 static void
 glob_prepare(struct kb_glob *g)
 {
 	const char *p = g->glob, *best = p, *run = p;
 	size_t best_len = 0;
 
+	memset(&g->grams, 0, sizeof(g->grams));
 	for (;; p++) {
 		if (*p == '\0' || *p == '*' || *p == '?' || *p == '[' ||
 		    *p == '\\') {
+			grams_add(&g->grams, run, (size_t)(p - run));
 			if ((size_t)(p - run) > best_len) {
 				best = run;
 				best_len = (size_t)(p - run);
@@ -147,11 +188,28 @@ glob_prepare(struct kb_glob *g)
 	g->lit = g->lit_buf;
 	g->lit_len = best_len;
 	g->anchored = best == g->glob;
+	g->shape = glob_shape(g->glob, best, best_len);
 }
 
 static bool
-glob_match(const struct kb_glob *g, const char *path)
+glob_match(const struct kb_glob *g, const char *path, size_t len,
+    const struct kb_grams *m)
 {
+	size_t k = g->lit_len;
+
+	if (((g->grams.w[0] & ~m->w[0]) | (g->grams.w[1] & ~m->w[1]) |
+	    (g->grams.w[2] & ~m->w[2]) | (g->grams.w[3] & ~m->w[3])) != 0)
+		return false;
+	switch (g->shape) {
+	case GLOB_EXACT:
+		return len == k && memcmp(path, g->lit, k) == 0;
+	case GLOB_PREFIX:
+		return len >= k && memcmp(path, g->lit, k) == 0;
+	case GLOB_SUFFIX:
+		return len >= k && memcmp(path + len - k, g->lit, k) == 0;
+	case GLOB_INSIDE:
+		return memmem(path, len, g->lit, k) != NULL;
+	}
 	if (g->lit_len > 0) {
 		if (g->anchored) {
 			if (strncmp(path, g->lit, g->lit_len) != 0)
@@ -180,13 +238,22 @@ more_specific(const char *a, const char *b)
 }
 
 bool
+kb_glob_test(const struct kb_glob *g, const char *path, size_t len,
+    const struct kb_grams *grams)
+{
+	return glob_match(g, path, len, grams);
+}
+
+bool
 kb_globs_match(const struct kb_glob *g, size_t n, const char *path)
 {
-	size_t i;
+	size_t len = strlen(path), i;
+	struct kb_grams grams;
 	bool hit = false;
 
+	kb_grams(&grams, path, len);
 	for (i = 0; i < n; i++)
-		if (glob_match(&g[i], path)) {
+		if (glob_match(&g[i], path, len, &grams)) {
 			if (g[i].keep)
 				return false;
 			hit = true;
@@ -216,16 +283,14 @@ const struct kb_cuda_rule *
 kb_match_cuda(const struct kb *kb, const char *basename)
 {
 	const struct kb_cuda_rule *best = NULL;
-	size_t i;
+	size_t len = strlen(basename), i;
+	struct kb_grams grams;
 
-	/* Every CUDA library file name starts with "lib" or is a tool. */
+	kb_grams(&grams, basename, len);
 	for (i = 0; i < kb->n_cuda; i++) {
 		const struct kb_cuda_rule *r = &kb->cuda[i];
 
-		if (r->pattern[0] != basename[0] && r->pattern[0] != '*' &&
-		    r->pattern[0] != '?' && r->pattern[0] != '[')
-			continue;
-		if (!kb_fnmatch(r->pattern, basename))
+		if (!glob_match(&r->g, basename, len, &grams))
 			continue;
 		if (best == NULL || more_specific(r->pattern, best->pattern))
 			best = r;
@@ -248,8 +313,10 @@ kb_match_paths(const struct kb *kb, const char *path,
     const struct kb_path_rule **best)
 {
 	const char *best_glob = NULL;
-	size_t i, k, n = 0;
+	size_t len = strlen(path), i, k, n = 0;
+	struct kb_grams grams;
 
+	kb_grams(&grams, path, len);
 	*best = NULL;
 	for (i = 0; i < kb->n_path; i++) {
 		const struct kb_path_rule *r = &kb->path[i];
@@ -257,7 +324,7 @@ kb_match_paths(const struct kb *kb, const char *path,
 		bool kept = false;
 
 		for (k = 0; k < r->n_globs && !kept; k++) {
-			if (!glob_match(&r->globs[k], path))
+			if (!glob_match(&r->globs[k], path, len, &grams))
 				continue;
 			if (r->globs[k].keep)
 				kept = true;
@@ -487,6 +554,10 @@ load_cuda(struct kb *kb, sqlite3 *db, struct ia_error *err)
 		r = &kb->cuda[kb->n_cuda++];
 		memset(r, 0, sizeof(*r));
 		r->pattern = col(st, 0);
+		if (r->pattern != NULL) {
+			r->g.glob = r->pattern;
+			glob_prepare(&r->g);
+		}
 		r->component = col(st, 1);
 		r->wheels = col(st, 2);
 		need = lookup(need_names, 6,
@@ -620,6 +691,14 @@ load_bases(struct kb *kb, sqlite3 *db, struct ia_error *err)
 		r->name = col(st, 0);
 		r->signature = col(st, 1);
 		r->unless = col(st, 2);
+		if (r->signature != NULL) {
+			r->sig.glob = r->signature;
+			glob_prepare(&r->sig);
+		}
+		if (r->unless != NULL) {
+			r->unl.glob = r->unless;
+			glob_prepare(&r->unl);
+		}
 		r->confidence = (enum confidence)lookup(confidence_names, 3,
 		    (const char *)sqlite3_column_text(st, 3));
 		r->title = col(st, 4);
@@ -779,6 +858,7 @@ kb_free(struct kb *kb)
 	free(kb->pkg);
 	for (i = 0; i < kb->n_cuda; i++) {
 		free(kb->cuda[i].pattern);
+		free(kb->cuda[i].g.lit_buf);
 		free(kb->cuda[i].component);
 		free(kb->cuda[i].wheels);
 		free(kb->cuda[i].reason);
@@ -808,6 +888,8 @@ kb_free(struct kb *kb)
 		free(r->name);
 		free(r->signature);
 		free(r->unless);
+		free(r->sig.lit_buf);
+		free(r->unl.lit_buf);
 		free(r->title);
 		free(r->reason);
 		free(r->fix);

@@ -71,10 +71,9 @@ struct kb_package_rule {
 	char *reason, *fix, *alternative, *source;
 };
 
-struct kb_cuda_rule {
-	char *pattern, *component, *wheels;
-	enum cuda_need need;
-	char *reason, *source;
+/* Which byte pairs occur in a string: 256 bits (kb_grams()). */
+struct kb_grams {
+	uint64_t w[4];
 };
 
 struct kb_glob {
@@ -84,7 +83,19 @@ struct kb_glob {
 	const char *lit;	/* points into glob's copy below */
 	size_t lit_len;
 	bool anchored;		/* lit is a prefix (glob starts with it) */
+	struct kb_grams grams;	/* of every literal run of the glob */
+	uint8_t shape;		/* enum glob_shape: no fnmatch() needed */
 	char *lit_buf;
+};
+
+/* Globs that are a literal with a `*` before or after it, or both. */
+enum glob_shape { GLOB_ANY, GLOB_EXACT, GLOB_PREFIX, GLOB_SUFFIX, GLOB_INSIDE };
+
+struct kb_cuda_rule {
+	char *pattern, *component, *wheels;
+	struct kb_glob g;	/* pattern, prepared */
+	enum cuda_need need;
+	char *reason, *source;
 };
 
 struct kb_path_rule {
@@ -102,6 +113,7 @@ struct kb_base_rule {
 	char *title, *reason, *fix, *source;
 	struct kb_glob *globs;
 	size_t n_globs;
+	struct kb_glob sig, unl;	/* signature, unless, prepared */
 };
 
 struct kb_dlopen_rule {
@@ -184,6 +196,22 @@ bool kb_globs_match(const struct kb_glob *g, size_t n, const char *path);
 
 /* Does a single glob match path?  (Same semantics as the rules.) */
 bool kb_glob_match(const char *glob, const char *path);
+
+/*
+ * The same for a prepared glob (kb_base_rule's sig and unl), given the
+ * path's length and kb_grams(path, len): for a caller that tries many
+ * globs on one path.
+ */
+bool kb_glob_test(const struct kb_glob *g, const char *path, size_t len,
+    const struct kb_grams *grams);
+
+/*
+ * Which byte pairs occur in s[0..n), hashed to 256 bits: a path holding
+ * a glob's literal runs holds all of their pairs, so most globs are
+ * rejected by four ANDs before memmem() or fnmatch() runs.  (64 bits
+ * were too few: a 60-byte path set most of them.)
+ */
+void kb_grams(struct kb_grams *m, const char *s, size_t n);
 
 /* fnmatch(glob, s, 0) == 0, byte by byte whatever the locale. */
 bool kb_fnmatch(const char *glob, const char *s);

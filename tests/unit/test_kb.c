@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <fnmatch.h>
 
 #include "kb.h"
 
@@ -280,6 +281,98 @@ test_matching_rules(void **state)
 	free(path);
 }
 
+/*
+ * The prepared globs (byte-pair filter, literal shapes) agree with
+ * fnmatch(glob, path, 0) itself, for every glob of the embedded knowledge
+ * base and hand-written shapes, on paths made from the globs' own pieces
+ * (so that most of them come near a match) and on real-looking ones.
+ */
+static void
+test_glob_shapes(void **state)
+{
+	static const char *const extra_globs[] = {
+		"*", "", "**", "a*", "*a", "*a*", "a", "*a*b", "a?c*",
+		"*[ab]c", "\\*x*", "*/x/*/y", "/x/*",
+	};
+	static const char *const tails[] = {
+		"", "x", "/", "a", "ab", "/lib/x.so.1", ".pyc", "/tests/t.py",
+	};
+	static const char *const real[] = {
+		"/usr/share/doc/libc6/copyright", "/usr/lib/x86_64-linux-gnu/libcuda.so.1",
+		"/usr/local/lib/python3.11/site-packages/torch/include/c10/x.h",
+		"/root/.cache/pip/wheels/a/b.whl", "/x/__pycache__/y.cpython-311.pyc",
+		"/usr/local/cuda-13.0/lib64/libcublasLt.so.13", "libcublasLt.so.13",
+		"libcublas_static.a", "/a", "a", "ab", "ba", "abc", "",
+	};
+	struct kb *kb = NULL;
+	struct ia_error err = { 0 };
+	const struct kb_glob **g;
+	size_t n = 0, cap = 1024, i, k, t, checked = 0, at = 0;
+	char path[600], sql[4096], *file;
+	const char *extra[1];
+	struct kb_grams m;
+
+	(void)state;
+	/* The hand-written globs come in as one path rule of --kb-extra. */
+	at += (size_t)snprintf(sql + at, sizeof(sql) - at, "INSERT INTO "
+	    "path_rules VALUES ('zz-shapes', 'docs', 'high', 't', 'r', 'f', "
+	    "'s');\n");
+	for (i = 0; i < sizeof(extra_globs) / sizeof(extra_globs[0]); i++)
+		at += (size_t)snprintf(sql + at, sizeof(sql) - at, "INSERT INTO "
+		    "path_globs VALUES ('zz-shapes', '%s', 0);\n",
+		    extra_globs[i]);
+	file = write_tmp("shapes.sql", sql);
+	extra[0] = file;
+	assert_int_equal(kb_open(extra, 1, &kb, &err), IA_OK);
+	g = calloc(cap, sizeof(*g));
+	for (i = 0; i < kb->n_path; i++)
+		for (k = 0; k < kb->path[i].n_globs; k++)
+			g[n++] = &kb->path[i].globs[k];
+	for (i = 0; i < kb->n_base; i++) {
+		for (k = 0; k < kb->base[i].n_globs; k++)
+			g[n++] = &kb->base[i].globs[k];
+		g[n++] = &kb->base[i].sig;
+		if (kb->base[i].unless != NULL)
+			g[n++] = &kb->base[i].unl;
+	}
+	for (i = 0; i < kb->n_cuda; i++)
+		g[n++] = &kb->cuda[i].g;
+	assert_true(n > 250 && n < cap);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < n; k += 7) {
+			for (t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+				const char *lit = g[k]->lit ? g[k]->lit : "";
+				size_t len;
+
+				/* glob k's literal, glob i's literal, a tail. */
+				snprintf(path, sizeof(path), "%s%s%s", lit,
+				    g[i]->lit ? g[i]->lit : "", tails[t]);
+				len = strlen(path);
+				kb_grams(&m, path, len);
+				if (kb_glob_test(g[i], path, len, &m) !=
+				    (fnmatch(g[i]->glob, path, 0) == 0))
+					fail_msg("%s on %s", g[i]->glob, path);
+				checked++;
+			}
+		}
+		for (t = 0; t < sizeof(real) / sizeof(real[0]); t++) {
+			size_t len = strlen(real[t]);
+
+			kb_grams(&m, real[t], len);
+			if (kb_glob_test(g[i], real[t], len, &m) !=
+			    (fnmatch(g[i]->glob, real[t], 0) == 0))
+				fail_msg("%s on %s", g[i]->glob, real[t]);
+			checked++;
+		}
+	}
+	print_message("%zu globs, %zu comparisons with fnmatch\n", n,
+	    checked);
+	free(g);
+	kb_free(kb);
+	unlink(file);
+	free(file);
+}
+
 static void
 test_print(void **state)
 {
@@ -320,6 +413,7 @@ main(void)
 		cmocka_unit_test(test_extra_overrides_and_adds),
 		cmocka_unit_test(test_extra_refused),
 		cmocka_unit_test(test_matching_rules),
+		cmocka_unit_test(test_glob_shapes),
 		cmocka_unit_test(test_print),
 	};
 
