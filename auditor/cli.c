@@ -848,6 +848,11 @@ cmd_audit(int argc, char **argv, int why)
 			audit_free(a);
 			return rc;
 		}
+		/* Skipped for the budget of all removals: this one alone. */
+		if (a->removals[i].skipped) {
+			removal_free(&a->removals[i]);
+			deps_removal_alone(a->deps, i, &a->removals[i]);
+		}
 		report = report_build_why(a, i);
 	} else if (a->stored_report != NULL) {
 		report = a->stored_report;

@@ -736,6 +736,19 @@ deps_removal(struct deps *d, size_t x, struct removal *r)
 }
 
 void
+deps_removal_alone(struct deps *d, size_t x, struct removal *r)
+{
+	uint64_t work = d->work, kept = d->kept;
+	size_t skipped = d->n_skipped;
+
+	d->work = d->kept = 0;
+	deps_removal(d, x, r);
+	d->work = work;
+	d->kept = kept;
+	d->n_skipped = skipped;
+}
+
+void
 deps_removals(struct deps *d, struct removal *r)
 {
 	size_t i, first = SIZE_MAX;

@@ -124,6 +124,15 @@ struct deps *deps_build(struct pkgdb *db, const struct owners *own);
 void deps_removal(struct deps *d, size_t i, struct removal *r);
 
 /*
+ * deps_removal() with the whole budget to itself, for one package asked
+ * about by name (`imgaudit why`) whose removal deps_removals() skipped:
+ * one removal is cheap, it is all of them that the budget bounds.  The
+ * budget spent so far is left as it was.  Still skipped when the graph
+ * itself was cut at its ceiling.
+ */
+void deps_removal_alone(struct deps *d, size_t i, struct removal *r);
+
+/*
  * deps_removal() for every package, r[0 .. db->n), in index order; then a
  * finding in d->findings when some were skipped.
  */

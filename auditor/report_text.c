@@ -849,9 +849,8 @@ report_write_why_text(const cJSON *why, FILE *f, const struct text_options *opt)
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rem,
 	    "not_computed"))) {
 		heading(&o, "REMOVAL");
-		emit(&o, "  not computed: the dependency graph is past the work "
-		    "budget of a removal set (see the report's findings, "
-		    "docs/limits.md)\n");
+		emit(&o, "  not computed: the dependency graph was cut at its "
+		    "ceiling (see the report's findings, docs/limits.md)\n");
 		return o.failed || ferror(f) ? -1 : 0;
 	}
 	why_set(&o, cJSON_GetObjectItemCaseSensitive(rem, "apt"),
