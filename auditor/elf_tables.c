@@ -144,22 +144,20 @@ elf_on_string(struct elf_sniffer *s, struct span *sp, bool gone)
 static void
 cut_prefix(struct elf_sniffer *s)
 {
-	uint64_t end = 0;
+	const struct load *first = NULL;
+	uint64_t end;
 	size_t i;
-	bool code = false;
 
-	for (i = 0; i < s->n_loads; i++) {
-		const struct load *l = &s->loads[i];
-
-		if (l->off != 0 || l->filesz <= end)
-			continue;
-		end = l->filesz;
-		code = (l->flags & PF_X) != 0;
-		if (code && s->entry > l->vaddr && s->entry - l->vaddr < end)
-			end = s->entry - l->vaddr;
-		else if (code)
-			end = 0;	/* no bound: ELF_PREFIX_MAX */
-	}
+	for (i = 0; i < s->n_loads; i++)
+		if (s->loads[i].off == 0 && (first == NULL ||
+		    s->loads[i].filesz > first->filesz))
+			first = &s->loads[i];
+	if (first == NULL)
+		return;
+	end = first->filesz;
+	if (first->flags & PF_X)	/* no entry point inside: no bound */
+		end = s->entry > first->vaddr && s->entry - first->vaddr < end ?
+		    s->entry - first->vaddr : 0;
 	if (end > 0 && (uint64_t)s->prefix.len > end) {
 		s->prefix.len = (int64_t)end;
 		s->prefix_seg = (int64_t)end;

@@ -149,8 +149,6 @@ glob_shape(const char *glob, const char *lit, size_t lit_len)
 		return GLOB_ANY;
 	if (after && (lit + lit_len + 1 != glob + n || glob[n - 1] != '*'))
 		return GLOB_ANY;
-	if (n == 0 || (n == 1 && before))	/* "" or "*" */
-		return n == 0 ? GLOB_EXACT : GLOB_SUFFIX;
 	return before && after ? GLOB_INSIDE : before ? GLOB_SUFFIX :
 	    after ? GLOB_PREFIX : GLOB_EXACT;
 }

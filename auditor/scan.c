@@ -107,7 +107,7 @@ scan_image(const struct scan_options *opt, struct store *db,
 	struct audit_options ao = opt->audit;
 	struct layer_cache cache = scan_layer_cache(db);
 	struct audit *a = NULL;
-	char *body = NULL, *mt = NULL, *digest = NULL, *json, ref[2048];
+	char *body = NULL, *mt = NULL, *digest = NULL, *json, *old, ref[2048];
 	size_t len;
 	cJSON *report;
 
@@ -133,9 +133,8 @@ scan_image(const struct scan_options *opt, struct store *db,
 	row.digest = digest;
 	/* Unchanged: the same image, analysed the same way. */
 	if (analysis[0] != '\0' &&
-	    store_report_has(db, digest, analysis) == 1) {
-		char *old = store_report_get(db, digest, analysis);
-		cJSON *r = old ? cJSON_Parse(old) : NULL;
+	    (old = store_report_get(db, digest, analysis)) != NULL) {
+		cJSON *r = cJSON_Parse(old);
 
 		fill_row(&row, r);
 		cJSON_Delete(r);
